@@ -1,0 +1,1 @@
+"""The math: spec -> SymPy model -> derivation -> numeric values."""

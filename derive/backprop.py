@@ -1,0 +1,236 @@
+"""The chain rule in SymPy: local factors, deltas, gradients and paths, layer by layer.
+
+Every derivative here is `sympy.diff` of an equation from the model. Each
+layer's derivatives are taken once on generic symbols and instantiated per
+neuron, and deltas stay symbols: the whole cost is never expanded.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from typing import NamedTuple
+
+import sympy as sp
+
+from .errors import UnsupportedError
+from .model import GENERIC_X, GENERIC_Z, SymbolicNetwork
+
+MAX_PATHS = 4096
+
+
+class Factor(NamedTuple):
+    """One local derivative d(numerator)/d(denominator) on a chain-rule path."""
+
+    kind: str  # "dJ/dx" | "dx/dz" | "dz/dx" | "dz/dw" | "dz/db"
+    numerator: sp.Symbol
+    denominator: sp.Symbol
+    form: sp.Expr
+
+
+class Path(NamedTuple):
+    """One path from J back to a parameter: the product of its factors."""
+
+    parameter: sp.Symbol
+    factors: tuple[Factor, ...]
+
+    @property
+    def form(self) -> sp.Expr:
+        return sp.Mul(*[f.form for f in self.factors])
+
+    @property
+    def nodes(self) -> tuple[sp.Symbol, ...]:
+        return (self.factors[0].numerator,) + tuple(f.denominator for f in self.factors)
+
+
+class DeltaFormula(NamedTuple):
+    """delta^(l)_k = dJ/dz^(l)_k: the chain-rule sum as written and what SymPy simplifies it to."""
+
+    layer: int
+    index: int
+    symbol: sp.Symbol
+    terms: tuple[tuple[Factor, ...], ...]  # the summands, each a product of factors
+    chain: sp.Expr
+    simplified: sp.Expr
+
+
+@dataclass(frozen=True)
+class LayerCalculus:
+    """The local derivative of one elementwise activation, taken once on the generic z."""
+
+    activation_derivative: sp.Expr  # a'(z) in the generic z
+    derivative_in_output: sp.Expr | None  # a'(z) written in a = a(z) when that is a polynomial
+
+
+class ReceptorCalculus(NamedTuple):
+    """The local derivatives of z = w x + (other terms) + b, the same in every layer."""
+
+    by_weight: sp.Expr  # dz/dw = x
+    by_input: sp.Expr  # dz/dx = w
+    by_bias: sp.Expr  # dz/db = 1
+
+
+_GW, _GB, _REST = sp.symbols("w_generic b_generic rest", real=True)
+
+
+@lru_cache(maxsize=1)
+def _receptor_calculus() -> ReceptorCalculus:
+    receptor = _GW * GENERIC_X + _REST + _GB
+    return ReceptorCalculus(sp.diff(receptor, _GW), sp.diff(receptor, GENERIC_X), sp.diff(receptor, _GB))
+
+
+@lru_cache(maxsize=64)
+def _calculus(form: sp.Expr) -> LayerCalculus:
+    # x = a(z): its derivative a'(z), and the same written in x when SymPy finds it
+    derivative = sp.diff(form, GENERIC_Z)
+    return LayerCalculus(derivative, _in_output(form, derivative))
+
+
+def _in_output(form: sp.Expr, derivative: sp.Expr) -> sp.Expr | None:
+    """Write a'(z) in terms of the neuron a = a(z) when SymPy finds a polynomial (sigma(1-sigma), 1-tanh^2)."""
+    if derivative.is_constant() or derivative.has(sp.Piecewise) or derivative.has(sp.Abs, sp.Max, sp.Min):
+        return None
+    candidates = [derivative.subs(form, GENERIC_X)]
+    try:
+        candidates += [derivative.subs(GENERIC_Z, root) for root in sp.solve(sp.Eq(form, GENERIC_X), GENERIC_Z)]
+    except (NotImplementedError, TypeError, ValueError):
+        pass
+    for candidate in candidates:
+        candidate = sp.factor(sp.simplify(candidate))
+        if not candidate.has(GENERIC_Z) and candidate.is_polynomial(GENERIC_X):
+            return candidate
+    return None
+
+
+class Backprop:
+    """Deltas, gradients, paths and local factors of one network, instantiated on demand."""
+
+    def __init__(self, net: SymbolicNetwork):
+        self.net = net
+
+    def calculus(self, layer: int) -> LayerCalculus:
+        return _calculus(self.net._generic_form(layer))
+
+    # -- local factors -----------------------------------------------------
+    def dx_dz(self, layer: int, m: int, k: int) -> sp.Expr:
+        """d x^(l)_m / d z^(l)_k: a'(z) on the diagonal; the full Jacobian for softmax."""
+        if self.net.activation(layer).vector:
+            return self._vector_entry(layer, m, k)
+        if m != k:
+            return sp.Integer(0)
+        calc = self.calculus(layer)
+        if calc.derivative_in_output is not None:
+            return calc.derivative_in_output.xreplace({GENERIC_X: self.net.x(layer, k)})
+        return calc.activation_derivative.xreplace({GENERIC_Z: self.net.z(layer, k)})
+
+    @cached_property
+    def _output_jacobian(self) -> dict[bool, sp.Expr]:
+        """dx_m/dz_k of a vector activation, keyed by m == k, taken at (1, 1) and (2, 1), in the outputs x."""
+        # taken on a generic 3-neuron layer: the entries involve only x_m and x_k, so they hold for any width
+        layer, net = self.net.L, self.net
+        zs, xs = [net.z(layer, k) for k in (1, 2, 3)], [net.x(layer, k) for k in (1, 2, 3)]
+        forms = net.activation(layer).form(zs, net.spec)
+        scale = sp.Symbol("scale", positive=True)
+        # z_j = log(x_j * scale), scale = sum_j exp(z_j): then exp(z_j) = x_j * scale
+        to_outputs = {zj: sp.log(xj * scale) for zj, xj in zip(zs, xs)}
+        # the outputs sum to 1: sum_j x_j -> 1 and sum_{j != i} x_j -> 1 - x_i
+        unit_sum = {sp.Add(*xs): sp.Integer(1)}
+        unit_sum.update({sp.Add(*[xj for xj in xs if xj != xi]): 1 - xi for xi in xs})
+        entries = {}
+        for same, m in ((True, 0), (False, 1)):
+            raw = sp.diff(forms[m], zs[0]).subs(to_outputs)
+            entries[same] = sp.factor(sp.cancel(raw)).xreplace(unit_sum)
+        return entries
+
+    def _vector_entry(self, layer: int, m: int, k: int) -> sp.Expr:
+        # by symmetry of the activation under relabelling neurons, move (1, 1) or (2, 1) to (m, k)
+        x = self.net.x
+        if m == k:
+            return self._output_jacobian[True].xreplace({x(layer, 1): x(layer, k)})
+        return self._output_jacobian[False].xreplace({x(layer, 2): x(layer, m), x(layer, 1): x(layer, k)})
+
+    def dJ_dx(self, m: int) -> sp.Expr:
+        """d loss / d x^(L)_m for one sample."""
+        return sp.diff(self.net.sample_cost, self.net.x(self.net.L, m))
+
+    def dz_dx(self, layer: int, i: int, j: int) -> Factor:
+        # dz^(l)_j / dx^(l-1)_i = w^(l)_{i,j}
+        form = _receptor_calculus().by_input.xreplace({_GW: self.net.w(layer, i, j)})
+        return Factor("dz/dx", self.net.z(layer, j), self.net.x(layer - 1, i), form)
+
+    def dz_dparameter(self, parameter: sp.Symbol, layer: int, i: int | None, j: int) -> Factor:
+        calc = _receptor_calculus()
+        if i is None:  # dz^(l)_j / db^(l)_j = 1
+            return Factor("dz/db", self.net.z(layer, j), parameter, calc.by_bias)
+        # dz^(l)_j / dw^(l)_{i,j} = x^(l-1)_i
+        form = calc.by_weight.xreplace({GENERIC_X: self.net.x(layer - 1, i)})
+        return Factor("dz/dw", self.net.z(layer, j), parameter, form)
+
+    # -- deltas ------------------------------------------------------------
+    def output_delta(self, k: int) -> DeltaFormula:
+        # delta^(L)_k = sum_m dJ/dx^(L)_m * dx^(L)_m/dz^(L)_k  (only m = k unless softmax)
+        net, L = self.net, self.net.L
+        ms = range(1, net.spec.layers[L] + 1) if net.activation(L).vector else [k]
+        terms = tuple(
+            (Factor("dJ/dx", net.J, net.x(L, m), self.dJ_dx(m)),
+             Factor("dx/dz", net.x(L, m), net.z(L, k), self.dx_dz(L, m, k)))
+            for m in ms
+        )
+        chain = sp.Add(*[a.form * b.form for a, b in terms])
+        return DeltaFormula(L, k, net.delta(L, k), terms, chain, self._simplify_output(chain, k))
+
+    def _simplify_output(self, chain: sp.Expr, k: int) -> sp.Expr:
+        candidate = sp.factor(sp.cancel(sp.expand(chain)))
+        ys = self.net.ys()
+        if self.net.spec.loss == "cross_entropy" and len(ys) > 1:
+            # the targets form a distribution: sum_j y_j = 1; eliminate one y_j other than y_k
+            other = ys[-1] if k != len(ys) else ys[0]
+            eliminated = sp.expand(candidate.subs(other, 1 - sp.Add(*[y for y in ys if y != other])))
+            if sp.count_ops(eliminated) < sp.count_ops(candidate):
+                candidate = sp.factor(eliminated)
+        return candidate if sp.count_ops(candidate) <= sp.count_ops(chain) else chain
+
+    def hidden_delta(self, layer: int, k: int) -> DeltaFormula:
+        # delta^(l)_k = sum_m delta^(l+1)_m * dz^(l+1)_m/dx^(l)_k * dx^(l)_k/dz^(l)_k
+        net = self.net
+        local = Factor("dx/dz", net.x(layer, k), net.z(layer, k), self.dx_dz(layer, k, k))
+        terms = tuple(
+            (Factor("dJ/dz", net.J, net.z(layer + 1, m), net.delta(layer + 1, m)), self.dz_dx(layer + 1, k, m), local)
+            for m in range(1, net.spec.layers[layer + 1] + 1)
+        )
+        chain = sp.Add(*[a.form * b.form for a, b, _ in terms]) * local.form
+        return DeltaFormula(layer, k, net.delta(layer, k), terms, chain, chain)
+
+    def delta(self, layer: int, k: int) -> DeltaFormula:
+        return self.output_delta(k) if layer == self.net.L else self.hidden_delta(layer, k)
+
+    # -- gradients ---------------------------------------------------------
+    def gradient(self, layer: int, i: int | None, j: int) -> sp.Expr:
+        """d loss / d w^(l)_{i,j} = delta^(l)_j x^(l-1)_i, or d loss / d b^(l)_j = delta^(l)_j, for one sample."""
+        parameter = self.net.b(layer, j) if i is None else self.net.w(layer, i, j)
+        return self.net.delta(layer, j) * self.dz_dparameter(parameter, layer, i, j).form
+
+    def paths(self, layer: int, i: int | None, j: int) -> list[Path]:
+        """Every chain-rule path from J back to w^(l)_{i,j} (or b^(l)_j when i is None)."""
+        net, L = self.net, self.net.L
+        parameter = net.b(layer, j) if i is None else net.w(layer, i, j)
+        widths = [range(1, net.spec.layers[l] + 1) for l in range(layer + 1, L + 1)]
+        outputs = range(1, net.spec.layers[L] + 1) if net.activation(L).vector else [None]
+        count = len(outputs) * int(sp.prod([len(w) for w in widths]))
+        if count > MAX_PATHS:
+            raise UnsupportedError("paths", f"{parameter} has {count} chain-rule paths (more than {MAX_PATHS}); use the delta recursion")
+        result = []
+        for route in itertools.product(*widths):
+            neurons = (j,) + route  # the neuron index at layers l, l+1, ..., L
+            for out in outputs:
+                m = neurons[-1] if out is None else out
+                factors = [Factor("dJ/dx", net.J, net.x(L, m), self.dJ_dx(m)),
+                           Factor("dx/dz", net.x(L, m), net.z(L, neurons[-1]), self.dx_dz(L, m, neurons[-1]))]
+                for depth in range(L - 1, layer - 1, -1):  # down through the hidden layers
+                    lower = neurons[depth - layer]
+                    factors.append(self.dz_dx(depth + 1, lower, neurons[depth - layer + 1]))
+                    factors.append(Factor("dx/dz", net.x(depth, lower), net.z(depth, lower), self.dx_dz(depth, lower, lower)))
+                factors.append(self.dz_dparameter(parameter, layer, i, j))
+                result.append(Path(parameter, tuple(factors)))
+        return result

@@ -1,0 +1,206 @@
+"""The Derivation: every symbol, equation, gradient, path and number of one network.
+
+`derive(spec)` composes the derive package: model -> chain rule -> compiled
+numbers -> gradient descent -> cross-check. It writes nothing and renders nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import sympy as sp
+
+from .backprop import Backprop, DeltaFormula, Path
+from .errors import UnsupportedError
+from .evaluate import BackwardState, CompiledNetwork, ForwardState, Training, data_arrays, initial_parameters, train
+from .matrix_form import MatrixEquation, matrix_form
+from .model import SymbolicNetwork, symbol_ref
+from .netspec import NetworkSpec
+from .quantities import Quantity, parse_quantity
+from .reference import GradientCheck, cross_check
+
+MAX_EXPANDED_PARAMETERS = 64  # fully expanded gradients grow exponentially with depth and width
+
+
+@dataclass(frozen=True, eq=False)
+class Derivation:
+    """Symbolic pieces (SymPy) and numbers (float64 or exact rationals) of one network."""
+
+    spec: NetworkSpec
+    net: SymbolicNetwork
+    backprop: Backprop
+    compiled: CompiledNetwork
+    X: np.ndarray
+    Y: np.ndarray
+    forward: ForwardState
+    backward: BackwardState
+    training: Training
+    checks: tuple[GradientCheck, ...] = field(default=())
+
+    @property
+    def exact(self) -> bool:
+        return self.compiled.exact
+
+    @property
+    def params(self) -> dict:
+        """W^(l), b^(l) as given, before any update."""
+        return self.training.trajectory[0]
+
+    # -- symbolic ----------------------------------------------------------
+    def receptor(self, layer: int, k: int) -> sp.Eq:
+        equation = self.net.receptor(layer, k)
+        return sp.Eq(equation.lhs, equation.rhs, evaluate=False)
+
+    def neuron(self, layer: int, k: int) -> sp.Eq:
+        equation = self.net.neuron(layer, k)
+        return sp.Eq(equation.lhs, equation.rhs, evaluate=False)
+
+    @property
+    def cost(self) -> sp.Expr:
+        """The cost of one sample in the outputs x^(L)_k and targets y_k."""
+        return self.net.sample_cost
+
+    def delta(self, layer: int, k: int) -> sp.Expr:
+        """delta^(l)_k as SymPy simplifies it (in deltas of the next layer for hidden layers)."""
+        return self.backprop.delta(layer, k).simplified
+
+    def delta_formula(self, layer: int, k: int) -> DeltaFormula:
+        return self.backprop.delta(layer, k)
+
+    def _parameter(self, name: str) -> Quantity:
+        quantity = parse_quantity(name, self.spec, "parameter")
+        if quantity.kind not in ("W", "b", "dW", "db"):
+            raise UnsupportedError("parameter", f"{name!r} is not a weight or bias; write e.g. W3[2,1] or b2[1]")
+        return quantity
+
+    def gradient(self, name: str, expand: bool = False) -> sp.Expr:
+        """d loss/d parameter for one sample: delta^(l)_j x^(l-1)_i (W) or delta^(l)_j (b)."""
+        q = self._parameter(name)
+        i, j = (q.indices[0], q.indices[1]) if q.kind in ("W", "dW") else (None, q.indices[0])
+        expression = self.backprop.gradient(q.layer, i, j)
+        return self.expand(expression) if expand else expression
+
+    def paths(self, name: str) -> list[Path]:
+        """Every chain-rule path from J back to the parameter, each a list of local factors."""
+        q = self._parameter(name)
+        i, j = (q.indices[0], q.indices[1]) if q.kind in ("W", "dW") else (None, q.indices[0])
+        return self.backprop.paths(q.layer, i, j)
+
+    def matrix_form(self) -> list[MatrixEquation]:
+        return matrix_form(self.net, self.backprop)
+
+    def all_gradients(self) -> dict[sp.Symbol, sp.Expr]:
+        """Every parameter's per-sample gradient formula."""
+        sizes, result = self.spec.layers, {}
+        for l in range(1, self.spec.depth + 1):
+            for j in range(1, sizes[l] + 1):
+                for i in range(1, sizes[l - 1] + 1):
+                    result[self.net.w(l, i, j)] = self.backprop.gradient(l, i, j)
+                result[self.net.b(l, j)] = self.backprop.gradient(l, None, j)
+        return result
+
+    def expand(self, expression: sp.Expr) -> sp.Expr:
+        """Substitute deltas, neurons and receptors until only inputs, targets and parameters remain."""
+        if self.spec.n_parameters > MAX_EXPANDED_PARAMETERS:
+            raise UnsupportedError("expand", f"the network has {self.spec.n_parameters} parameters; fully expanded "
+                                   f"gradients are offered up to {MAX_EXPANDED_PARAMETERS} (they grow exponentially)")
+        net, sizes = self.net, self.spec.layers
+        for l in range(1, self.spec.depth + 1):  # delta^(l) brings in delta^(l+1): substitute upwards
+            expression = expression.xreplace({net.delta(l, k): self.delta(l, k) for k in range(1, sizes[l] + 1)})
+        for l in range(self.spec.depth, 0, -1):
+            forms = net.activation_forms(l)
+            expression = expression.xreplace({net.x(l, k): forms[k - 1] for k in range(1, sizes[l] + 1)})
+            expression = expression.xreplace({net.z(l, k): net.receptor(l, k).rhs for k in range(1, sizes[l] + 1)})
+        return expression
+
+    # -- numbers -----------------------------------------------------------
+    def value(self, name: str):
+        """The number of a quantity name (float, or SymPy Rational in exact mode)."""
+        return self.quantity_value(parse_quantity(name, self.spec))
+
+    def quantity_value(self, q: Quantity):
+        s = None if q.sample is None else q.sample - 1
+        idx = tuple(i - 1 for i in q.indices)
+        L, fw, bw = self.spec.depth, self.forward, self.backward
+        table = {
+            "yhat": lambda: fw.xs[L][s][idx],
+            "y": lambda: self.Y[s][idx],
+            "x": lambda: fw.xs[q.layer][s][idx],
+            "z": lambda: fw.zs[q.layer][s][idx],
+            "delta": lambda: bw.deltas[q.layer][s][idx],
+            "dx": lambda: bw.output_gradient[s][idx],
+            "W": lambda: self.training.trajectory[-1 if q.after else 0][f"W{q.layer}"][idx],
+            "b": lambda: self.training.trajectory[-1 if q.after else 0][f"b{q.layer}"][idx],
+            "dW": lambda: bw.gradients[f"W{q.layer}"][idx],
+            "db": lambda: bw.gradients[f"b{q.layer}"][idx],
+            "J": lambda: bw.cost if s is None else bw.sample_costs[s],
+        }
+        return self._number(table[q.kind]())
+
+    def _number(self, value):
+        return sp.Rational(value) if self.exact else float(value)
+
+    def symbol_value(self, symbol: sp.Symbol, sample: int = 1):
+        """The number a network symbol takes for a sample (1-based)."""
+        ref = symbol_ref(symbol)
+        if ref is None:
+            raise UnsupportedError("symbol", f"{symbol} is not a symbol of this network")
+        if ref.kind == "J":
+            return self.value(f"J@{sample}")
+        if ref.kind == "w":
+            return self.value(f"W{ref.layer}[{ref.indices[0]},{ref.indices[1]}]")
+        layer = "" if ref.layer is None else str(ref.layer)
+        suffix = "" if ref.kind == "b" else f"@{sample}"
+        return self.value(f"{ref.kind}{layer}[{ref.indices[0]}]{suffix}")
+
+    def evaluate(self, expression: sp.Expr, sample: int = 1):
+        """An expression in network symbols, evaluated for one sample."""
+        values = {s: self.symbol_value(s, sample) for s in expression.free_symbols}
+        result = expression.xreplace({s: sp.Rational(v) if self.exact else sp.Float(v, 17) for s, v in values.items()})
+        return self._number(result) if self.exact else float(result)
+
+    def gradient_function(self):
+        """A compiled NumPy function (params, X, Y) -> {"W1": dJ/dW1, ...} for float64 arrays."""
+        compiled = self.compiled if not self.exact else _compiled_float(self)
+        return compiled.gradients
+
+    def to_json(self) -> dict:
+        """The JSON document of `nnsteps derive --json`."""
+        as_list = lambda a: np.asarray(a, dtype=float).tolist()  # noqa: E731
+        L, n = self.spec.depth, self.spec.n_samples
+        samples = [{
+            "x": {str(l): as_list(self.forward.xs[l][s]) for l in range(0, L + 1)},
+            "z": {str(l): as_list(self.forward.zs[l][s]) for l in range(1, L + 1)},
+            "delta": {str(l): as_list(self.backward.deltas[l][s]) for l in range(1, L + 1)},
+        } for s in range(n)]
+        return {
+            "layers": list(self.spec.layers),
+            "activations": list(self.spec.activations),
+            "loss": self.spec.loss,
+            "cost": float(self.backward.cost),
+            "samples": samples,
+            "gradients": {k: as_list(v) for k, v in self.backward.gradients.items()},
+            "updated": {k: as_list(v) for k, v in self.training.trajectory[-1].items()},
+            "history": [float(c) for c in self.training.history],
+        }
+
+
+def _compiled_float(derivation: Derivation) -> CompiledNetwork:
+    return CompiledNetwork(derivation.net, derivation.backprop, exact=False)
+
+
+def derive(spec: NetworkSpec, check: bool = True) -> Derivation:
+    """Spec -> Derivation: symbols, chain rule, compiled numbers, training, cross-check."""
+    exact = spec.numbers == "exact"
+    net = SymbolicNetwork(spec)
+    backprop = Backprop(net)
+    compiled = CompiledNetwork(net, backprop, exact=exact)
+    params = initial_parameters(spec, exact)
+    X, Y = data_arrays(spec, exact)
+    forward = compiled.forward(params, X)
+    backward = compiled.backward(params, forward, Y)
+    training = train(compiled, params, X, Y)
+    checks = cross_check(spec, backward.gradients, params, X, Y) if check else ()
+    return Derivation(spec, net, backprop, compiled, X, Y, forward, backward, training, tuple(checks))

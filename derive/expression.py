@@ -1,0 +1,149 @@
+"""Safe parsing of a custom activation written by the user as a function of `z`.
+
+The text is never evaluated: `ast.parse` gives a syntax tree, and a strict
+whitelist walk builds the SymPy expression node by node. Anything not on the
+whitelist is refused with a `SpecError` naming what was found and what is allowed.
+"""
+
+import ast
+
+import sympy
+
+from .errors import SpecError
+
+# The single table of functions a custom activation may call.
+ALLOWED_FUNCTIONS = {"exp": sympy.exp, "log": sympy.log, "tanh": sympy.tanh, "sqrt": sympy.sqrt,
+                     "abs": sympy.Abs, "max": sympy.Max, "min": sympy.Min}
+_VARIADIC = {"max", "min"}  # these take 2 or more arguments; the others exactly 1
+ALLOWED_HINT = "use numbers, z, + - * / **, and " + ", ".join(ALLOWED_FUNCTIONS)
+MAX_LENGTH, MAX_DEPTH, MAX_EXPONENT, MAX_BITS = 200, 50, 8, 4096
+
+# Arithmetic operators (** is handled apart, its exponent being restricted).
+_ARITHMETIC = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+               ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b}
+# How refused operators and nodes are named in messages.
+_SYMBOLS = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|",
+            ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>", ast.Invert: "~", ast.Not: "not"}
+_KINDS = {
+    ast.Attribute: "attribute access", ast.Subscript: "indexing", ast.Lambda: "lambda",
+    **dict.fromkeys((ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp), "a comprehension"),
+    ast.JoinedStr: "an f-string", ast.BoolOp: "and/or", ast.Compare: "a comparison",
+    ast.IfExp: "a conditional expression", ast.NamedExpr: "assignment (:=)",
+    ast.Tuple: "a tuple", ast.List: "a list", ast.Dict: "a dict", ast.Set: "a set",
+    ast.Starred: "a starred argument",
+}
+
+
+def parse_activation(text: str, field: str = "custom.expression"
+                     ) -> tuple[sympy.Expr, sympy.Symbol]:
+    """Turn `text` (e.g. "z / (1 + abs(z))") into (SymPy expression, symbol z)."""
+    if not isinstance(text, str):
+        raise SpecError(field, f"must be text, not {type(text).__name__}; {ALLOWED_HINT}")
+    if len(text) > MAX_LENGTH:  # checked before the parser ever sees the text
+        raise SpecError(field, f"is {len(text)} characters long; at most {MAX_LENGTH} are allowed")
+    text = text.strip()
+    if not text:
+        raise SpecError(field, f"is empty; write a function of z such as 'tanh(z)'; {ALLOWED_HINT}")
+    depth = 0
+    for char in text:  # parentheses leave no AST node, so their nesting is capped here
+        depth += (char in "([{") - (char in ")]}")
+        if depth > MAX_DEPTH:
+            raise SpecError(field, f"brackets nest deeper than {MAX_DEPTH} levels; {ALLOWED_HINT}")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as e:
+        where = f" at column {e.offset}" if e.offset else ""
+        raise SpecError(field, f"{text!r}: invalid syntax ({e.msg}){where}; {ALLOWED_HINT}") from None
+    except (ValueError, RecursionError, MemoryError) as e:
+        raise SpecError(field, f"{text!r}: cannot be parsed ({e}); {ALLOWED_HINT}") from None
+    z = sympy.Symbol("z", real=True)
+    expr = _Builder(text, field, z).build(tree.body, 1)
+    if z not in expr.free_symbols:
+        raise SpecError(field, f"{text!r}: does not involve z (it equals {expr}); "
+                               "an activation must be a function of z")
+    return expr, z
+
+
+class _Builder:
+    """Walks the syntax tree, building SymPy objects for whitelisted nodes only."""
+
+    def __init__(self, text: str, field: str, z: sympy.Symbol):
+        self.text, self.field, self.z = text, field, z
+
+    def fail(self, node: ast.AST, what: str):
+        snippet = ast.get_source_segment(self.text, node) or self.text
+        snippet = snippet if len(snippet) <= 60 else snippet[:57] + "..."
+        raise SpecError(self.field, f"{snippet!r}: {what}; {ALLOWED_HINT}")
+
+    def build(self, node: ast.AST, depth: int) -> sympy.Expr:
+        if depth > MAX_DEPTH:
+            self.fail(node, f"nesting deeper than {MAX_DEPTH} levels is not allowed")
+        result = self._node(node, depth)
+        if not result.free_symbols:  # a constant part must be a finite real number
+            if result.has(sympy.nan, sympy.zoo, sympy.oo, sympy.S.NegativeInfinity):
+                self.fail(node, f"gives {result}, which is not a finite number")
+            if result.is_extended_real is False:
+                self.fail(node, f"gives {result}, which is not a real number")
+        return result
+
+    def _node(self, node: ast.AST, depth: int) -> sympy.Expr:
+        if isinstance(node, ast.Constant):
+            return self.number(node)
+        if isinstance(node, ast.Name):
+            if node.id != "z":
+                self.fail(node, f"the name {node.id!r} is not allowed (the only name is z)")
+            return self.z
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
+            operand = self.build(node.operand, depth + 1)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            return self.power(node, self.build(node.left, depth + 1))
+        if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+            left, right = self.build(node.left, depth + 1), self.build(node.right, depth + 1)
+            return _ARITHMETIC[type(node.op)](left, right)
+        if isinstance(node, (ast.BinOp, ast.UnaryOp)):
+            self.fail(node, f"the operator {_SYMBOLS.get(type(node.op), '?')} is not allowed")
+        if isinstance(node, ast.Call):
+            return self.call(node, depth)
+        self.fail(node, f"{_KINDS.get(type(node), type(node).__name__.lower())} is not allowed")
+
+    def number(self, node: ast.Constant) -> sympy.Expr:
+        value = node.value
+        if type(value) is int:  # exact type test: refuses True/False (bool is an int)
+            return sympy.Integer(value)
+        if type(value) is not float:
+            kind = "a string" if isinstance(value, (str, bytes)) else f"the constant {value!r}"
+            self.fail(node, f"{kind} is not allowed")
+        # Exact from the written decimal (0.1 -> 1/10), after bounding its exponent.
+        written = (ast.get_source_segment(self.text, node) or repr(value)).replace("_", "")
+        if abs(int(written.lower().partition("e")[2] or 0)) > 100:  # e.g. 1e999999
+            self.fail(node, "numbers beyond 1e100 or below 1e-100 are not allowed")
+        return sympy.Rational(written)
+
+    def power(self, node: ast.BinOp, base: sympy.Expr) -> sympy.Expr:
+        exponent, sign = node.right, 1
+        while isinstance(exponent, ast.UnaryOp) and isinstance(exponent.op, (ast.UAdd, ast.USub)):
+            sign *= -1 if isinstance(exponent.op, ast.USub) else 1
+            exponent = exponent.operand
+        value = exponent.value if isinstance(exponent, ast.Constant) else None
+        if type(value) is float and value == 0.5 and sign == 1:
+            return sympy.sqrt(base)
+        if type(value) is not int or value > MAX_EXPONENT:
+            self.fail(node, f"the exponent must be a literal integer from -{MAX_EXPONENT} "
+                            f"to {MAX_EXPONENT}, or 0.5")
+        # SymPy multiplies out numeric powers ((z*9**8)**8 too): keep their size bounded.
+        bits = max((max(abs(r.p), r.q).bit_length() for r in base.atoms(sympy.Rational)), default=0)
+        if bits * value > MAX_BITS:
+            self.fail(node, f"the numbers involved grow too large (over {MAX_BITS} bits)")
+        return base ** (sign * value)
+
+    def call(self, node: ast.Call, depth: int) -> sympy.Expr:
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        if name not in ALLOWED_FUNCTIONS:
+            self.fail(node, "only calls to exp, log, tanh, sqrt, abs, max, min are allowed")
+        if node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
+            self.fail(node, "keyword and starred arguments are not allowed")
+        variadic = name in _VARIADIC
+        if (len(node.args) < 2) if variadic else (len(node.args) != 1):
+            self.fail(node, f"{name}() takes {'2 or more arguments' if variadic else '1 argument'}")
+        return ALLOWED_FUNCTIONS[name](*(self.build(arg, depth + 1) for arg in node.args))

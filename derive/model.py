@@ -1,0 +1,143 @@
+"""Spec -> SymbolicNetwork: the symbols and the receptor, neuron and cost equations.
+
+Symbols carry plain identifier names (`x2_1`, `z1_3`, `w3_2_1`, `b2_1`, `y_1`,
+`delta3_1`) so that generated code and `str()` stay readable; `symbol_ref`
+reads a name back into (kind, layer, indices) for printers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple, Optional
+
+import sympy as sp
+
+from .activations import ACTIVATIONS, Activation
+from .losses import LOSSES, reduction_factor
+from .netspec import NetworkSpec
+
+
+class SymbolRef(NamedTuple):
+    """What a network symbol stands for: kind ('x', 'z', 'w', 'b', 'y', 'delta', 'J'), layer, indices (1-based)."""
+
+    kind: str
+    layer: Optional[int]
+    indices: tuple[int, ...]
+
+
+_NAME = re.compile(r"^(delta|x|z|w|b)(\d+)((?:_\d+)+)$|^(y)((?:_\d+)+)$|^(J)$")
+
+
+def symbol_ref(symbol: sp.Symbol) -> Optional[SymbolRef]:
+    """Read a network symbol's name back into its meaning; None for other symbols."""
+    match = _NAME.match(symbol.name)
+    if not match:
+        return None
+    if match.group(6):
+        return SymbolRef("J", None, ())
+    if match.group(4):
+        return SymbolRef("y", None, tuple(int(p) for p in match.group(5)[1:].split("_")))
+    return SymbolRef(match.group(1), int(match.group(2)), tuple(int(p) for p in match.group(3)[1:].split("_")))
+
+
+def _symbol(name: str) -> sp.Symbol:
+    return sp.Symbol(name, real=True)
+
+
+class Equation(NamedTuple):
+    """lhs = rhs, with the right-hand side kept as we built it (SymPy may reorder sums)."""
+
+    lhs: sp.Expr
+    rhs: sp.Expr
+    terms: tuple  # the summands of a receptor in index order: ((w, x), ..., b)
+
+
+@dataclass(frozen=True)
+class SymbolicNetwork:
+    """The network as SymPy symbols and equations; indices are 1-based throughout."""
+
+    spec: NetworkSpec
+
+    # -- symbols -----------------------------------------------------------
+    def x(self, layer: int, k: int) -> sp.Symbol:
+        return _symbol(f"x{layer}_{k}")
+
+    def z(self, layer: int, k: int) -> sp.Symbol:
+        return _symbol(f"z{layer}_{k}")
+
+    def w(self, layer: int, i: int, j: int) -> sp.Symbol:
+        return _symbol(f"w{layer}_{i}_{j}")
+
+    def b(self, layer: int, k: int) -> sp.Symbol:
+        return _symbol(f"b{layer}_{k}")
+
+    def y(self, k: int) -> sp.Symbol:
+        return _symbol(f"y_{k}")
+
+    def delta(self, layer: int, k: int) -> sp.Symbol:
+        return _symbol(f"delta{layer}_{k}")
+
+    @property
+    def J(self) -> sp.Symbol:
+        return _symbol("J")
+
+    def xs(self, layer: int) -> list[sp.Symbol]:
+        return [self.x(layer, k) for k in range(1, self.spec.layers[layer] + 1)]
+
+    def zs(self, layer: int) -> list[sp.Symbol]:
+        return [self.z(layer, k) for k in range(1, self.spec.layers[layer] + 1)]
+
+    def ys(self) -> list[sp.Symbol]:
+        return [self.y(k) for k in range(1, self.spec.layers[-1] + 1)]
+
+    @property
+    def L(self) -> int:
+        return self.spec.depth
+
+    def activation(self, layer: int) -> Activation:
+        return ACTIVATIONS[self.spec.activations[layer - 1]]
+
+    # -- equations ---------------------------------------------------------
+    def receptor(self, layer: int, k: int) -> Equation:
+        # z^(l)_k = sum_i w^(l)_{i,k} x^(l-1)_i + b^(l)_k
+        pairs = tuple((self.w(layer, i, k), self.x(layer - 1, i)) for i in range(1, self.spec.layers[layer - 1] + 1))
+        rhs = sp.Add(*[w * x for w, x in pairs], self.b(layer, k))
+        return Equation(self.z(layer, k), rhs, pairs + (self.b(layer, k),))
+
+    def activation_forms(self, layer: int) -> list[sp.Expr]:
+        """a(z) for every neuron of the layer, in that layer's receptor symbols."""
+        row = self.activation(layer)
+        if row.vector:
+            return row.form(self.zs(layer), self.spec)
+        form = self._generic_form(layer)
+        return [form.xreplace({GENERIC_Z: z}) for z in self.zs(layer)]
+
+    def _generic_form(self, layer: int) -> sp.Expr:
+        return self.activation(layer).form(GENERIC_Z, self.spec)
+
+    def neuron(self, layer: int, k: int) -> Equation:
+        # x^(l)_k = a(z^(l)_k)
+        return Equation(self.x(layer, k), self.activation_forms(layer)[k - 1], ())
+
+    @cached_property
+    def sample_cost(self) -> sp.Expr:
+        """The loss of one sample, in the output neurons x^(L)_k and targets y_k."""
+        return LOSSES[self.spec.loss].form(self.xs(self.L), self.ys(), self.spec)
+
+    @property
+    def reduction(self) -> sp.Expr:
+        """r in J = r * sum_s loss_s."""
+        return reduction_factor(self.spec, self.spec.n_samples)
+
+    @property
+    def batch_cost(self) -> sp.Expr:
+        """J = r * sum_{s=1}^{n} loss_s, with loss_s the sample cost of sample s."""
+        s = sp.Symbol("s", integer=True, positive=True)
+        loss = sp.IndexedBase("loss")
+        return self.reduction * sp.Sum(loss[s], (s, 1, self.spec.n_samples))
+
+
+GENERIC_Z = _symbol("z")
+GENERIC_X = _symbol("a")

@@ -1,0 +1,160 @@
+"""The network specification: what the user asked for, validated, nothing computed."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Optional
+
+from .errors import SpecError, UnsupportedError
+
+Vector = tuple[Fraction, ...]
+Matrix = tuple[Vector, ...]
+
+LOSSES = ("squared_error", "cross_entropy", "binary_cross_entropy")
+REDUCTIONS = ("mean", "sum")
+NUMBER_MODES = ("float", "exact")
+
+
+@dataclass(frozen=True)
+class InitScheme:
+    """How parameters were drawn when the spec gave none (kept for the document)."""
+
+    scheme: str = "normal"  # "normal" | "xavier" | "he"
+    scale: Optional[Fraction] = None  # std of "normal"; ignored by xavier/he
+    seed: int = 0
+    decimals: Optional[int] = None  # round drawn values for hand calculation
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """A small feedforward network, its loss, its data and its training settings.
+
+    Numbers are kept as exact fractions of the decimals as written, so that
+    `numbers = "exact"` can work in rationals and float mode in float64.
+    `weights[l-1]` is W^(l) with n^(l-1) rows and n^(l) columns.
+    """
+
+    layers: tuple[int, ...]
+    activations: tuple[str, ...]
+    loss: str
+    weights: tuple[Matrix, ...]
+    biases: tuple[Vector, ...]
+    X: Matrix
+    Y: Matrix
+    title: str = ""
+    name: str = "network"
+    half: bool = True
+    reduction: str = "mean"
+    learning_rate: Fraction = Fraction(1, 1000)
+    steps: int = 1
+    batch_size: int = 0
+    update_biases: bool = True
+    numbers: str = "float"
+    alpha: Fraction = Fraction(1, 100)
+    custom_expression: Optional[str] = None
+    init: Optional[InitScheme] = field(default=None, compare=False)
+
+    def __post_init__(self):
+        validate(self)
+
+    @property
+    def depth(self) -> int:
+        """L, the index of the output layer."""
+        return len(self.layers) - 1
+
+    @property
+    def n_samples(self) -> int:
+        return len(self.X)
+
+    @property
+    def n_parameters(self) -> int:
+        return sum(a * b + b for a, b in zip(self.layers, self.layers[1:]))
+
+
+def _shape(matrix) -> tuple[int, int]:
+    return len(matrix), (len(matrix[0]) if matrix else 0)
+
+
+def _check_finite(where: str, values) -> None:
+    for index, value in enumerate(values, start=1):
+        if not isinstance(value, Fraction):
+            raise SpecError(where, f"entry {index} is {value!r}, not a number")
+        if not math.isfinite(float(value)):
+            raise SpecError(where, f"entry {index} is not finite")
+
+
+def _check_matrix(where: str, matrix, rows: int, cols: int, need: str) -> None:
+    if len(matrix) != rows or any(len(row) != cols for row in matrix):
+        widths = sorted({len(row) for row in matrix}) or [0]
+        got = f"{len(matrix)}x{widths[0]}" if len(widths) == 1 else f"{len(matrix)} rows of widths {widths}"
+        raise SpecError(where, f"shape {got}, but {need} need {rows}x{cols}")
+    for i, row in enumerate(matrix, start=1):
+        _check_finite(f"{where}[{i}]", row)
+
+
+def validate(spec: NetworkSpec) -> None:
+    """Raise SpecError naming the first field that cannot describe a network."""
+    from .activations import ACTIVATIONS, suggest  # local: the table imports SymPy lazily
+
+    layers = list(spec.layers)
+    if len(layers) < 2:
+        raise SpecError("layers", f"{layers} has fewer than 2 entries; give the input size and at least one layer")
+    for index, size in enumerate(layers):
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise SpecError(f"layers[{index}]", f"size {size!r} must be a whole number of at least 1")
+    depth = len(layers) - 1
+    if len(spec.activations) != depth:
+        raise SpecError("activations", f"{len(spec.activations)} given, but layers {layers} have {depth} layers after the input")
+    for l, name in enumerate(spec.activations, start=1):
+        if name not in ACTIVATIONS:
+            raise SpecError(f"activations[{l}]", f"unknown activation {name!r}{suggest(name, ACTIVATIONS)}")
+        if ACTIVATIONS[name].vector and l != depth:
+            raise UnsupportedError(f"activations[{l}]", f"{name} is supported on the output layer only")
+        if ACTIVATIONS[name].vector and layers[l] < 2:
+            raise SpecError(f"activations[{l}]", f"{name} on a layer of 1 neuron is always 1; use sigmoid instead")
+        if name == "custom" and not spec.custom_expression:
+            raise SpecError("custom.expression", "activation 'custom' needs [custom] expression = \"...\" in z")
+    if spec.loss not in LOSSES:
+        raise SpecError("loss", f"unknown loss {spec.loss!r}{suggest(spec.loss, LOSSES)}")
+    if spec.reduction not in REDUCTIONS:
+        raise SpecError("reduction", f"{spec.reduction!r} must be one of {', '.join(REDUCTIONS)}")
+    if spec.numbers not in NUMBER_MODES:
+        raise SpecError("numbers", f"{spec.numbers!r} must be one of {', '.join(NUMBER_MODES)}")
+    if len(spec.weights) != depth or len(spec.biases) != depth:
+        raise SpecError("parameters", f"need W1..W{depth} and b1..b{depth} for layers {layers}")
+    for l in range(1, depth + 1):
+        _check_matrix(f"parameters.W{l}", spec.weights[l - 1], layers[l - 1], layers[l], f"layers {layers}")
+        if len(spec.biases[l - 1]) != layers[l]:
+            raise SpecError(f"parameters.b{l}", f"{len(spec.biases[l - 1])} values, but layer {l} has {layers[l]} neurons")
+        _check_finite(f"parameters.b{l}", spec.biases[l - 1])
+    if not spec.X:
+        raise SpecError("data.X", "no samples; give at least one row")
+    if len(spec.Y) != len(spec.X):
+        raise SpecError("data.Y", f"{len(spec.Y)} rows, but data.X has {len(spec.X)}")
+    _check_matrix("data.X", spec.X, len(spec.X), layers[0], f"{layers[0]} inputs (layers[0])")
+    _check_matrix("data.Y", spec.Y, len(spec.Y), layers[-1], f"{layers[-1]} outputs (layers[-1])")
+    _check_targets(spec)
+    if spec.learning_rate <= 0:
+        raise SpecError("learning_rate", f"{float(spec.learning_rate)} must be greater than 0")
+    if not isinstance(spec.steps, int) or spec.steps < 0:
+        raise SpecError("steps", f"{spec.steps!r} must be a whole number of at least 0")
+    if not isinstance(spec.batch_size, int) or spec.batch_size < 0:
+        raise SpecError("batch_size", f"{spec.batch_size!r} must be 0 (full batch) or a positive whole number")
+    if spec.numbers == "exact":
+        for l, name in enumerate(spec.activations, start=1):
+            if not ACTIVATIONS[name].exact:
+                raise UnsupportedError(f"activations[{l}]", f"{name} has irrational values, so numbers = \"exact\" cannot be kept; use numbers = \"float\"")
+        if spec.loss != "squared_error":
+            raise UnsupportedError("loss", f"{spec.loss} takes logarithms, so numbers = \"exact\" cannot be kept; use numbers = \"float\"")
+
+
+def _check_targets(spec: NetworkSpec) -> None:
+    if spec.loss == "squared_error":
+        return
+    for s, row in enumerate(spec.Y, start=1):
+        if any(v < 0 or v > 1 for v in row):
+            raise SpecError(f"data.Y[{s}]", f"{spec.loss} targets must lie in [0, 1], got {[float(v) for v in row]}")
+        if spec.loss == "cross_entropy" and sum(row) != 1:
+            raise SpecError(f"data.Y[{s}]", f"cross_entropy targets must sum to 1 (a distribution), got {float(sum(row))}")

@@ -1,0 +1,215 @@
+"""Spec loading: TOML, JSON or a Python mapping -> validated NetworkSpec; built-in examples."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from decimal import Decimal
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping
+
+from .derive.errors import SpecError
+from .derive.netspec import InitScheme, NetworkSpec
+
+TOP_LEVEL = {
+    "title", "name", "layers", "activations", "output", "loss", "half", "reduction", "learning_rate",
+    "steps", "batch_size", "update_biases", "numbers", "alpha", "parameters", "init", "data", "custom", "exercise",
+}
+INIT_FIELDS = {"scheme", "scale", "seed", "decimals"}
+INIT_SCHEMES = ("normal", "xavier", "he")
+
+
+def builtin_names() -> list[str]:
+    """Names of the shipped example specs."""
+    folder = resources.files("nnsteps") / "examples"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def builtin_text(name: str) -> str:
+    return (resources.files("nnsteps") / "examples" / f"{name}.toml").read_text(encoding="utf-8")
+
+
+def load_spec(source: str | Path | None = None) -> NetworkSpec:
+    """A spec from a file path or a built-in name; None means the tutorial example."""
+    source = "tutorial" if source is None else source
+    path = Path(source)
+    if path.is_file():
+        return spec_from_mapping(read_mapping(path), default_name=path.stem)
+    if isinstance(source, str) and source in builtin_names():
+        return spec_from_mapping(_parse_toml(builtin_text(source), f"built-in {source}"), default_name=source)
+    from .derive.activations import suggest
+
+    hint = suggest(str(source), builtin_names()) if "/" not in str(source) and "." not in str(source) else ""
+    raise SpecError("spec", f"{source}: no such file and no built-in example{hint or '; see nnsteps examples'}")
+
+
+def read_mapping(path: Path) -> dict:
+    """Parse a TOML or JSON file, keeping decimals exactly as written."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SpecError("spec", f"{path}: cannot read ({error.__class__.__name__}: {error})") from None
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError as error:
+            raise SpecError("spec", f"{path}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from None
+    return _parse_toml(text, str(path))
+
+
+def _parse_toml(text: str, where: str) -> dict:
+    try:
+        return tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as error:
+        raise SpecError("spec", f"{where}: invalid TOML: {error}") from None
+
+
+def _number(value: Any, where: str) -> Fraction:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, Fraction)):
+        raise SpecError(where, f"{value!r} is not a number")
+    if isinstance(value, float):
+        value = Decimal(repr(value))  # the decimal as written in Python
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise SpecError(where, f"{value} is not finite")
+    return Fraction(value)
+
+
+def _vector(value: Any, where: str) -> tuple[Fraction, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise SpecError(where, f"expected a list of numbers, got {value!r}")
+    return tuple(_number(v, f"{where}[{i}]") for i, v in enumerate(value, start=1))
+
+
+def _matrix(value: Any, where: str) -> tuple[tuple[Fraction, ...], ...]:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(row, (list, tuple)) for row in value):
+        raise SpecError(where, f"expected a list of rows (a list of lists), got {value!r}")
+    return tuple(_vector(row, f"{where}[{i}]") for i, row in enumerate(value, start=1))
+
+
+def _check_keys(mapping: Mapping, allowed: set, where: str) -> None:
+    from .derive.activations import suggest
+
+    for key in mapping:
+        if key not in allowed:
+            prefix = f"{where}." if where else ""
+            raise SpecError(f"{prefix}{key}", f"unknown field{suggest(key, sorted(allowed))}")
+
+
+def _typed(mapping: Mapping, key: str, kind, default):
+    value = mapping.get(key, default)
+    if kind is bool and not isinstance(value, bool):
+        raise SpecError(key, f"{value!r} must be true or false")
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise SpecError(key, f"{value!r} must be a whole number")
+    if kind is str and not isinstance(value, str):
+        raise SpecError(key, f"{value!r} must be a string")
+    return value
+
+
+def spec_from_mapping(mapping: Mapping, default_name: str = "network") -> NetworkSpec:
+    """Build and validate a NetworkSpec from parsed TOML/JSON or a Python dict."""
+    if not isinstance(mapping, Mapping):
+        raise SpecError("spec", "the top level must be a table of fields")
+    _check_keys(mapping, TOP_LEVEL, "")
+    for required in ("layers", "activations", "loss", "data"):
+        if required not in mapping:
+            raise SpecError(required, "missing; every spec needs layers, activations, loss and [data]")
+    layers = mapping["layers"]
+    if not isinstance(layers, (list, tuple)):
+        raise SpecError("layers", f"expected a list of layer sizes, got {layers!r}")
+    activations = _activations(mapping, len(layers) - 1)
+    data = mapping["data"]
+    if not isinstance(data, Mapping):
+        raise SpecError("data", "must be a table with X and Y")
+    _check_keys(data, {"X", "Y"}, "data")
+    for key in ("X", "Y"):
+        if key not in data:
+            raise SpecError(f"data.{key}", "missing; give one row per sample")
+    X, Y = _matrix(data["X"], "data.X"), _matrix(data["Y"], "data.Y")
+    custom = mapping.get("custom", {})
+    if not isinstance(custom, Mapping):
+        raise SpecError("custom", "must be a table with expression = \"...\"")
+    _check_keys(custom, {"expression"}, "custom")
+    weights, biases, init = _parameters(mapping, layers)
+    return NetworkSpec(
+        layers=tuple(layers), activations=activations, loss=_typed(mapping, "loss", str, ""),
+        weights=weights, biases=biases, X=X, Y=Y,
+        title=_typed(mapping, "title", str, ""), name=_typed(mapping, "name", str, default_name),
+        half=_typed(mapping, "half", bool, True), reduction=_typed(mapping, "reduction", str, "mean"),
+        learning_rate=_number(mapping.get("learning_rate", Decimal("0.001")), "learning_rate"),
+        steps=_typed(mapping, "steps", int, 1), batch_size=_typed(mapping, "batch_size", int, 0),
+        update_biases=_typed(mapping, "update_biases", bool, True), numbers=_typed(mapping, "numbers", str, "float"),
+        alpha=_number(mapping.get("alpha", Decimal("0.01")), "alpha"),
+        custom_expression=custom.get("expression"), init=init,
+    )
+
+
+def _activations(mapping: Mapping, depth: int) -> tuple[str, ...]:
+    value = mapping["activations"]
+    if isinstance(value, str):  # one name for every hidden layer, plus `output`
+        output = _typed(mapping, "output", str, value)
+        return tuple([value] * max(depth - 1, 0) + [output])
+    if "output" in mapping:
+        raise SpecError("output", "only goes with a single activation name; with a list, name every layer")
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise SpecError("activations", f"expected a list of names, one per layer 1..L, got {value!r}")
+    return tuple(value)
+
+
+def _parameters(mapping: Mapping, layers) -> tuple:
+    depth = len(layers) - 1
+    given = mapping.get("parameters", {})
+    if not isinstance(given, Mapping):
+        raise SpecError("parameters", "must be a table of W1, b1, ...")
+    allowed = {f"{kind}{l}" for l in range(1, depth + 1) for kind in "Wb"}
+    _check_keys(given, allowed, "parameters")
+    init = None
+    if "init" in mapping:
+        init = _init(mapping["init"])
+    missing = [f"W{l}" for l in range(1, depth + 1) if f"W{l}" not in given]
+    if missing and init is None:
+        raise SpecError(f"parameters.{missing[0]}", "missing; give every W{l} (and b{l}) or an [init] table to draw them")
+    drawn = _draw(init, layers) if init is not None else {}
+    weights = tuple(_matrix(given[f"W{l}"], f"parameters.W{l}") if f"W{l}" in given else drawn[f"W{l}"]
+                    for l in range(1, depth + 1))
+    biases = tuple(_vector(given[f"b{l}"], f"parameters.b{l}") if f"b{l}" in given else (Fraction(0),) * layers[l]
+                   for l in range(1, depth + 1))
+    return weights, biases, init
+
+
+def _init(table: Any) -> InitScheme:
+    if not isinstance(table, Mapping):
+        raise SpecError("init", "must be a table: scheme, scale, seed, decimals")
+    _check_keys(table, INIT_FIELDS, "init")
+    scheme = table.get("scheme", "normal")
+    if scheme not in INIT_SCHEMES:
+        raise SpecError("init.scheme", f"{scheme!r} must be one of {', '.join(INIT_SCHEMES)}")
+    scale = _number(table["scale"], "init.scale") if "scale" in table else None
+    decimals = table.get("decimals")
+    if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 12):
+        raise SpecError("init.decimals", f"{decimals!r} must be a whole number from 0 to 12")
+    seed = table.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise SpecError("init.seed", f"{seed!r} must be a whole number of at least 0")
+    return InitScheme(scheme, scale, seed, decimals)
+
+
+def _draw(init: InitScheme, layers) -> dict:
+    """Weights from a seeded normal distribution: N(0, scale^2), Xavier N(0, 2/(n_in+n_out)), He N(0, 2/n_in)."""
+    import numpy as np
+
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in layers):
+        return {}  # layers are reported by validation
+    rng = np.random.default_rng(init.seed)
+    drawn = {}
+    for l in range(1, len(layers)):
+        n_in, n_out = layers[l - 1], layers[l]
+        std = {"normal": float(init.scale or Fraction(1, 10)), "xavier": (2.0 / (n_in + n_out)) ** 0.5,
+               "he": (2.0 / n_in) ** 0.5}[init.scheme]
+        values = rng.normal(0.0, std, size=(n_in, n_out))
+        if init.decimals is not None:
+            values = np.round(values, init.decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+        drawn[f"W{l}"] = tuple(tuple(Fraction(Decimal(repr(float(v)))) for v in row) for row in values)
+    return drawn
