@@ -40,10 +40,11 @@ def derivation_table(d: Derivation, sample: int = 1, digits: int = 6) -> str:
     section(f"Backward pass, sample {sample}",
             [f"dx{L}[{k}]{at}" for k in range(1, sizes[L] + 1)]
             + [f"delta{l}[{k}]{at}" for l in range(L, 0, -1) for k in range(1, sizes[l] + 1)])
-    reduction = f"1/{spec.n_samples} of the sum" if spec.reduction == "mean" else "sum"
+    plural = "s" if spec.n_samples != 1 else ""
+    reduction = f"{spec.reduction} over {spec.n_samples} sample{plural}"
     gradient_names = [f"dW{l}[{i},{j}]" for l in range(L, 0, -1) for i in range(1, sizes[l - 1] + 1) for j in range(1, sizes[l] + 1)]
     gradient_names += [f"db{l}[{j}]" for l in range(L, 0, -1) for j in range(1, sizes[l] + 1)]
-    section(f"Batch gradients ({reduction} over samples)", gradient_names)
+    section(f"Batch gradients ({reduction})", gradient_names)
     lines.append(f"Update: learning rate {fmt(spec.learning_rate)}, {spec.steps} step{'s' if spec.steps != 1 else ''}"
                  + ("" if spec.update_biases else ", biases fixed"))
     for name in [n[1:] for n in gradient_names]:
