@@ -53,7 +53,9 @@ def _softmax_backward(z, x, upstream, spec):
 
 
 def _sigmoid_numpy(z, spec):
-    return 0.5 * (1.0 + np.tanh(0.5 * z))  # equals 1/(1+e^-z) without overflow
+    # 1/(1+e^-z) for z >= 0 and e^z/(1+e^z) for z < 0: the same value, and exp never overflows
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _softplus_numpy(z, spec):

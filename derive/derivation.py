@@ -13,7 +13,7 @@ import numpy as np
 import sympy as sp
 
 from .backprop import Backprop, DeltaFormula, Path
-from .errors import UnsupportedError
+from .errors import NumericalError, UnsupportedError
 from .evaluate import BackwardState, CompiledNetwork, ForwardState, Training, data_arrays, initial_parameters, train
 from .matrix_form import MatrixEquation, matrix_form
 from .model import SymbolicNetwork, symbol_ref
@@ -93,12 +93,9 @@ class Derivation:
 
     def all_gradients(self) -> dict[sp.Symbol, sp.Expr]:
         """Every parameter's per-sample gradient formula."""
-        sizes, result = self.spec.layers, {}
+        result = {}
         for l in range(1, self.spec.depth + 1):
-            for j in range(1, sizes[l] + 1):
-                for i in range(1, sizes[l - 1] + 1):
-                    result[self.net.w(l, i, j)] = self.backprop.gradient(l, i, j)
-                result[self.net.b(l, j)] = self.backprop.gradient(l, None, j)
+            result.update(self.backprop.layer_gradients(l))
         return result
 
     def expand(self, expression: sp.Expr) -> sp.Expr:
@@ -191,6 +188,28 @@ def _compiled_float(derivation: Derivation) -> CompiledNetwork:
     return CompiledNetwork(derivation.net, derivation.backprop, exact=False)
 
 
+def _require_finite(spec: NetworkSpec, forward: ForwardState, backward: BackwardState) -> None:
+    """Name the first quantity that overflowed or hit log(0), with its cause, instead of going on with inf/nan."""
+    if spec.numbers == "exact":
+        return
+    L = spec.depth
+    for s, cost in enumerate(backward.sample_costs, start=1):
+        if not np.isfinite(float(cost)):
+            outputs, targets = forward.xs[L][s - 1], np.asarray(spec.Y[s - 1], dtype=float)
+            # log(yhat) diverges where yhat = 0 with y > 0; log(1 - yhat) where yhat = 1 with y < 1 (BCE)
+            infinite = [k for k in range(len(outputs)) if (outputs[k] <= 0.0 and targets[k] > 0)
+                        or (spec.loss == "binary_cross_entropy" and outputs[k] >= 1.0 and targets[k] < 1)]
+            cause = (f"yhat[{infinite[0] + 1}]@{s} is exactly {outputs[infinite[0]]:g} in float64, so the log in "
+                     f"{spec.loss} is infinite" if infinite else f"the cost of sample {s} is {cost}")
+            raise NumericalError(f"data.X[{s}]", f"{cause}; scale the inputs or weights down")
+    for l in range(1, L + 1):
+        for name, array in ((f"z{l}", forward.zs[l]), (f"x{l}", forward.xs[l]), (f"delta{l}", backward.deltas[l])):
+            bad = np.argwhere(~np.isfinite(np.asarray(array, dtype=float)))
+            if bad.size:
+                s, k = bad[0] + 1
+                raise NumericalError(f"{name}[{k}]@{s}", "is not finite (overflow); scale the inputs or weights down")
+
+
 def derive(spec: NetworkSpec, check: bool = True) -> Derivation:
     """Spec -> Derivation: symbols, chain rule, compiled numbers, training, cross-check."""
     exact = spec.numbers == "exact"
@@ -201,6 +220,7 @@ def derive(spec: NetworkSpec, check: bool = True) -> Derivation:
     X, Y = data_arrays(spec, exact)
     forward = compiled.forward(params, X)
     backward = compiled.backward(params, forward, Y)
+    _require_finite(spec, forward, backward)
     training = train(compiled, params, X, Y)
     checks = cross_check(spec, backward.gradients, params, X, Y) if check else ()
     return Derivation(spec, net, backprop, compiled, X, Y, forward, backward, training, tuple(checks))

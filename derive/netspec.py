@@ -94,16 +94,22 @@ def _check_matrix(where: str, matrix, rows: int, cols: int, need: str) -> None:
         _check_finite(f"{where}[{i}]", row)
 
 
-def validate(spec: NetworkSpec) -> None:
-    """Raise SpecError naming the first field that cannot describe a network."""
-    from .activations import ACTIVATIONS, suggest  # local: the table imports SymPy lazily
-
-    layers = list(spec.layers)
+def validate_layers(layers) -> None:
+    """At least an input and an output layer, each of a positive whole size."""
+    layers = list(layers)
     if len(layers) < 2:
         raise SpecError("layers", f"{layers} has fewer than 2 entries; give the input size and at least one layer")
     for index, size in enumerate(layers):
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise SpecError(f"layers[{index}]", f"size {size!r} must be a whole number of at least 1")
+
+
+def validate(spec: NetworkSpec) -> None:
+    """Raise SpecError naming the first field that cannot describe a network."""
+    from .activations import ACTIVATIONS, suggest  # local: the table imports SymPy lazily
+
+    validate_layers(spec.layers)
+    layers = list(spec.layers)
     depth = len(layers) - 1
     if len(spec.activations) != depth:
         raise SpecError("activations", f"{len(spec.activations)} given, but layers {layers} have {depth} layers after the input")

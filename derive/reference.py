@@ -38,7 +38,8 @@ def reference_gradients(spec: NetworkSpec, params, X, Y) -> dict[str, np.ndarray
     """Plain matrix backprop with the hand-written derivatives of the tables."""
     zs, xs = _forward(spec, params, X)
     scale = 1.0 / len(X) if spec.reduction == "mean" else 1.0
-    upstream = LOSSES[spec.loss].numpy_gradient(xs[-1], Y, spec)  # dloss/dyhat per sample
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        upstream = LOSSES[spec.loss].numpy_gradient(xs[-1], Y, spec)  # dloss/dyhat per sample
     grads = {}
     for l in range(spec.depth, 0, -1):
         dz = ACTIVATIONS[spec.activations[l - 1]].numpy_backward(zs[l], xs[l], upstream, spec)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .derive.errors import SpecError
-from .derive.netspec import InitScheme, NetworkSpec
+from .derive.netspec import InitScheme, NetworkSpec, validate_layers
 
 TOP_LEVEL = {
     "title", "name", "layers", "activations", "output", "loss", "half", "reduction", "learning_rate",
@@ -119,6 +119,7 @@ def spec_from_mapping(mapping: Mapping, default_name: str = "network") -> Networ
     layers = mapping["layers"]
     if not isinstance(layers, (list, tuple)):
         raise SpecError("layers", f"expected a list of layer sizes, got {layers!r}")
+    validate_layers(layers)  # before the fields whose shapes depend on it
     activations = _activations(mapping, len(layers) - 1)
     data = mapping["data"]
     if not isinstance(data, Mapping):
