@@ -16,7 +16,7 @@ ALLOWED_FUNCTIONS = {"exp": sympy.exp, "log": sympy.log, "tanh": sympy.tanh, "sq
                      "abs": sympy.Abs, "max": sympy.Max, "min": sympy.Min}
 _VARIADIC = {"max", "min"}  # these take 2 or more arguments; the others exactly 1
 ALLOWED_HINT = "use numbers, z, + - * / **, and " + ", ".join(ALLOWED_FUNCTIONS)
-MAX_LENGTH, MAX_DEPTH, MAX_EXPONENT, MAX_BITS = 200, 50, 8, 4096
+MAX_LENGTH, MAX_DEPTH, MAX_EXPONENT, MAX_BITS, MAX_MAGNITUDE = 200, 50, 8, 4096, 1e100
 
 # Arithmetic operators (** is handled apart, its exponent being restricted).
 _ARITHMETIC = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
@@ -24,14 +24,13 @@ _ARITHMETIC = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
 # How refused operators and nodes are named in messages.
 _SYMBOLS = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|",
             ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>", ast.Invert: "~", ast.Not: "not"}
-_KINDS = {
-    ast.Attribute: "attribute access", ast.Subscript: "indexing", ast.Lambda: "lambda",
-    **dict.fromkeys((ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp), "a comprehension"),
-    ast.JoinedStr: "an f-string", ast.BoolOp: "and/or", ast.Compare: "a comparison",
-    ast.IfExp: "a conditional expression", ast.NamedExpr: "assignment (:=)",
-    ast.Tuple: "a tuple", ast.List: "a list", ast.Dict: "a dict", ast.Set: "a set",
-    ast.Starred: "a starred argument",
-}
+_KINDS = {ast.Attribute: "attribute access", ast.Subscript: "indexing", ast.Lambda: "lambda",
+          **dict.fromkeys((ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp),
+                          "a comprehension"),
+          ast.JoinedStr: "an f-string", ast.BoolOp: "and/or", ast.Compare: "a comparison",
+          ast.IfExp: "a conditional expression", ast.NamedExpr: "assignment (:=)",
+          ast.Tuple: "a tuple", ast.List: "a list", ast.Dict: "a dict", ast.Set: "a set",
+          ast.Starred: "a starred argument"}
 
 
 def parse_activation(text: str, field: str = "custom.expression"
@@ -53,11 +52,13 @@ def parse_activation(text: str, field: str = "custom.expression"
         tree = ast.parse(text, mode="eval")
     except SyntaxError as e:
         where = f" at column {e.offset}" if e.offset else ""
-        raise SpecError(field, f"{text!r}: invalid syntax ({e.msg}){where}; {ALLOWED_HINT}") from None
+        raise SpecError(field, f"{text!r}: syntax error ({e.msg}){where}; {ALLOWED_HINT}") from None
     except (ValueError, RecursionError, MemoryError) as e:
         raise SpecError(field, f"{text!r}: cannot be parsed ({e}); {ALLOWED_HINT}") from None
     z = sympy.Symbol("z", real=True)
     expr = _Builder(text, field, z).build(tree.body, 1)
+    if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        raise SpecError(field, f"{text!r}: gives {expr}, which is infinite or undefined")
     if z not in expr.free_symbols:
         raise SpecError(field, f"{text!r}: does not involve z (it equals {expr}); "
                                "an activation must be a function of z")
@@ -71,19 +72,18 @@ class _Builder:
         self.text, self.field, self.z = text, field, z
 
     def fail(self, node: ast.AST, what: str):
-        snippet = ast.get_source_segment(self.text, node) or self.text
-        snippet = snippet if len(snippet) <= 60 else snippet[:57] + "..."
+        snippet = (ast.get_source_segment(self.text, node) or self.text)[:60]  # what was found
         raise SpecError(self.field, f"{snippet!r}: {what}; {ALLOWED_HINT}")
 
     def build(self, node: ast.AST, depth: int) -> sympy.Expr:
         if depth > MAX_DEPTH:
             self.fail(node, f"nesting deeper than {MAX_DEPTH} levels is not allowed")
         result = self._node(node, depth)
-        if not result.free_symbols:  # a constant part must be a finite real number
-            if result.has(sympy.nan, sympy.zoo, sympy.oo, sympy.S.NegativeInfinity):
-                self.fail(node, f"gives {result}, which is not a finite number")
-            if result.is_extended_real is False:
-                self.fail(node, f"gives {result}, which is not a real number")
+        # Constants stay real and modest, so no later node (exp, max, ...) can blow up.
+        if not result.free_symbols:
+            value = result.evalf(15)
+            if not (value.is_real and value.is_finite) or abs(value) > MAX_MAGNITUDE:
+                self.fail(node, f"gives {result}, not a real number within ±{MAX_MAGNITUDE:g}")
         return result
 
     def _node(self, node: ast.AST, depth: int) -> sympy.Expr:
@@ -117,7 +117,7 @@ class _Builder:
         # Exact from the written decimal (0.1 -> 1/10), after bounding its exponent.
         written = (ast.get_source_segment(self.text, node) or repr(value)).replace("_", "")
         if abs(int(written.lower().partition("e")[2] or 0)) > 100:  # e.g. 1e999999
-            self.fail(node, "numbers beyond 1e100 or below 1e-100 are not allowed")
+            self.fail(node, "decimal exponents beyond e+100 or e-100 are not allowed")
         return sympy.Rational(written)
 
     def power(self, node: ast.BinOp, base: sympy.Expr) -> sympy.Expr:
