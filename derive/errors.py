@@ -1,15 +1,20 @@
 """Errors by meaning, each naming the field of the spec it concerns."""
 
 
+def one_line(text: str) -> str:
+    """Escape control characters (newlines from user text) so that an error stays on one line."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text))
+
+
 class NnstepsError(Exception):
     """Base of every error nnsteps raises on purpose; `field` names what to fix."""
 
     kind = "error"
 
     def __init__(self, field: str, message: str):
-        self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}" if field else message)
+        self.field = one_line(field)
+        self.message = one_line(message)
+        super().__init__(f"{self.field}: {self.message}" if self.field else self.message)
 
 
 class SpecError(NnstepsError):
