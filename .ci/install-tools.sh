@@ -2,6 +2,7 @@
 # Install the system tools nnsteps CI needs: Chromium (HTML render checks),
 # a minimal TeX Live (pdflatex + amsmath/amssymb/bm/xcolor/booktabs/geometry/tikz)
 # and poppler-utils (pdftoppm). Debian/Ubuntu, run as root or with sudo. Idempotent.
+# Python side (not here): pip install playwright -- never `playwright install`: tests drive /usr/bin/chromium.
 set -euo pipefail
 
 export DEBIAN_FRONTEND=noninteractive
@@ -43,7 +44,7 @@ apt_install() {  # apt_install LABEL PKG...
   echo "install-tools: $label (${missing[*]}) took $((SECONDS - t1))s"
 }
 
-apt_install chromium chromium
+apt_install chromium chromium fonts-dejavu-core  # a sans font for the diagram's SVG text
 apt_install texlive texlive-latex-base texlive-latex-recommended texlive-pictures
 apt_install poppler poppler-utils
 

@@ -9,6 +9,17 @@ from .derive.netspec import NetworkSpec
 from .spec import load_spec, spec_from_mapping
 
 
+def _repr_html(derivation: Derivation) -> str:
+    """Jupyter shows a Derivation as its HTML worked example (rendering is imported only when asked for)."""
+    from .pipeline import notebook_html
+
+    return notebook_html(derivation)
+
+
+# attached here so that the derive package never imports the renderer (nor Jinja2)
+Derivation._repr_html_ = _repr_html
+
+
 class Network:
     """A network spec ready to derive: `Network(layers=[...], ...)` or `Network.from_file(path)`."""
 

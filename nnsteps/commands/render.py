@@ -1,0 +1,57 @@
+"""`nnsteps render [SPEC] [--to html,tex,md,pdf] [-o DIR] [--detail full|summary] [--templates DIR] ...`
+
+Writes the worked-example documents of a spec (default: the tutorial example) into DIR (default: output/),
+named after the spec: <name>.html, <name>.tex, <name>.md with <name>-diagram.svg beside it, <name>.pdf.
+
+The golden files in output/ are regenerated with
+
+    nnsteps render --all-examples -o output/
+
+which renders every built-in example (`nnsteps examples`) with the default options; tests/test_golden.py
+compares a fresh rendering with them byte for byte.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REGENERATE = "nnsteps render --all-examples -o output/"
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser("render", help="write the worked example as HTML, LaTeX, Markdown or PDF")
+    parser.add_argument("spec", nargs="?", help="spec file or built-in name (default: tutorial)")
+    parser.add_argument("--to", default="html,tex,md", metavar="FORMATS",
+                        help="comma-separated formats among html, tex, md, pdf (default: html,tex,md)")
+    parser.add_argument("-o", "--output", default="output", metavar="DIR", help="output folder (default: output/)")
+    parser.add_argument("--detail", choices=("full", "summary"),
+                        help="every scalar step, or the matrix form and a few steps per layer "
+                             "(default: summary above 60 parameters)")
+    parser.add_argument("--templates", metavar="DIR", help="a folder of templates searched before the packaged ones")
+    parser.add_argument("--notation", choices=("tutorial", "nielsen", "matrix"), default="tutorial",
+                        help="symbols of the document (default: tutorial)")
+    parser.add_argument("--digits", type=int, default=6, metavar="N", help="significant digits (default 6)")
+    parser.add_argument("--all-examples", action="store_true",
+                        help=f"render every built-in example (regenerates the golden files: {REGENERATE})")
+
+
+def run(args) -> int:
+    from ..derive.errors import SpecError
+    from ..pipeline import RenderOptions, render
+    from ..spec import builtin_names
+
+    options = RenderOptions(formats=_formats(args.to), detail=args.detail, notation=args.notation,
+                            digits=args.digits, templates=args.templates)
+    if not options.formats:
+        raise SpecError("--to", "no format given; use e.g. --to html,tex,md")
+    if args.all_examples and args.spec:
+        raise SpecError("--all-examples", "give either a spec or --all-examples, not both")
+    sources = builtin_names() if args.all_examples else [args.spec or "tutorial"]
+    for source in sources:
+        for path in render(source, Path(args.output), options):
+            print(path)
+    return 0

@@ -1,0 +1,251 @@
+"""Sections 4-6: the chain rule at the output layer, paths and deltas in hidden layers, the backward matrix form."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ..derive.backprop import Factor
+from ..derive.errors import UnsupportedError
+from .context import Context, symbols
+from .forward import sample_cost
+from .notation import reduction
+from .numbers import is_compound
+from .records import Group, M, Math, Paragraph, Section, Step, text
+
+SHOWN_PATHS = {"full": 8, "summary": 4}  # paths written out per parameter
+ENUMERATED_PATHS = {"full": 4096, "summary": 64}  # beyond this the paths are only counted
+
+
+def parameter(ctx: Context, layer: int, i: int | None, j: int):
+    """(symbol, derive name, anchor id)."""
+    net = ctx.d.net
+    if i is None:
+        return net.b(layer, j), f"b{layer}[{j}]", f"grad-b{layer}-{j}"
+    return net.w(layer, i, j), f"W{layer}[{i},{j}]", f"grad-W{layer}-{i}-{j}"
+
+
+def path_count(ctx: Context, layer: int) -> int:
+    sizes, L = ctx.spec.layers, ctx.spec.depth
+    outputs = sizes[L] if ctx.d.net.activation(L).vector else 1
+    return outputs * int(np.prod([sizes[l] for l in range(layer + 1, L + 1)], dtype=object))
+
+
+def _cost_tex(ctx: Context, symbol, sample: int) -> str:
+    """J for one sample: J_s when the batch has several samples."""
+    if symbol == ctx.d.net.J and ctx.spec.n_samples > 1:
+        return sample_cost(ctx, sample)
+    return ctx.tex(symbol)
+
+
+def partial(ctx: Context, factor: Factor, sample: int) -> str:
+    return ctx.partial(_cost_tex(ctx, factor.numerator, sample), factor.denominator)
+
+
+def factor_step(ctx: Context, factor: Factor, sample: int) -> Step:
+    return ctx.step(partial(ctx, factor, sample), factor.form, sample)
+
+
+def _times(numbers: list[str]) -> str:
+    return r" \times ".join(rf"\left({n}\right)" if is_compound(n) else n for n in numbers)
+
+
+def path_product(ctx: Context, factors, sample: int) -> tuple[Step, object]:
+    """One chain-rule path: product of partials = product of local forms = product of numbers = value."""
+    values = [ctx.value(f.form, sample) for f in factors]
+    product = sp.Mul(*values) if ctx.d.exact else float(np.prod(values))
+    lhs = " ".join(partial(ctx, f, sample) for f in factors)
+    forms = r" \cdot ".join(_factor_tex(ctx, f.form) for f in factors)
+    nodes = [factors[0].numerator] + [f.denominator for f in factors]
+    step = Step(lhs, forms, _times([ctx.num(v) for v in values]), ctx.num(ctx.number(product)), symbols(*nodes))
+    return step, product
+
+
+def _factor_tex(ctx: Context, form) -> str:
+    printed = ctx.tex(form)
+    return rf"\left({printed}\right)" if isinstance(form, sp.Add) or printed.startswith("-") else printed
+
+
+def delta_route(ctx: Context, layer: int, i: int | None, j: int, sample: int) -> Step:
+    """dJ/dw^(l)_{i,j} = delta^(l)_j x^(l-1)_i (or dJ/db = delta), as the derivation gives it."""
+    symbol, name, _ = parameter(ctx, layer, i, j)
+    gradient = ctx.d.gradient(name)
+    lhs = ctx.partial(_cost_tex(ctx, ctx.d.net.J, sample), symbol)
+    return ctx.step(lhs, gradient, sample)
+
+
+def batch_step(ctx: Context, layer: int, i: int | None, j: int) -> Step:
+    """The batch gradient: r times the sum of the per-sample gradients."""
+    symbol, name, _ = parameter(ctx, layer, i, j)
+    n = ctx.spec.n_samples
+    gradient = ctx.d.gradient(name)
+    shown = list(range(1, n + 1)) if n <= 6 else [1, 2, None, n]
+    numbers = " + ".join(r"\cdots" if s is None else ctx.num(ctx.value(gradient, s)) for s in shown).replace("+ -", "- ")
+    terms = " + ".join(r"\cdots" if s is None else ctx.partial(sample_cost(ctx, s), symbol) for s in shown)
+    r, _ = reduction(ctx)
+    wrap = (lambda t: rf"{r}\left({t}\right)") if r else (lambda t: t)  # noqa: E731
+    value = ctx.d.value(("dW" if i is not None else "db") + name[1:])
+    return Step(ctx.partial(ctx.J, symbol), wrap(terms), wrap(numbers), ctx.num(value), symbols(symbol))
+
+
+def parameter_group(ctx: Context, layer: int, i: int | None, j: int, sample: int = 1) -> Group:
+    """Every chain-rule path to one parameter, then the same through the delta, showing the two agree."""
+    symbol, name, anchor = parameter(ctx, layer, i, j)
+    items: list = []
+    count = path_count(ctx, layer)
+    total, paths = 0, None
+    if count <= ENUMERATED_PATHS[ctx.detail]:
+        try:
+            paths = ctx.d.paths(name)
+        except UnsupportedError:
+            paths = None
+    if paths is not None:
+        shown = SHOWN_PATHS[ctx.detail]
+        if count > 1:
+            items.append(Paragraph(text(f"{count} chain-rule paths lead from ", M(ctx.J), " to ", M(ctx.tex(symbol)),
+                                        "; each is a product of local derivatives" +
+                                        (f" (the first {shown} are written out):" if count > shown else ":"))))
+        for number, path in enumerate(paths, start=1):
+            step, value = path_product(ctx, path.factors, sample)
+            total += value
+            if number > shown:
+                continue
+            if count > 1:
+                items.append(Paragraph(text(f"Path {number}: ", M(r" \to ".join(ctx.tex(node) for node in path.nodes)))))
+            if layer == ctx.spec.depth:  # the output layer: each local factor with its formula and value
+                items.extend(factor_step(ctx, f, sample) for f in path.factors)
+            items.append(step)
+        if count > 1:
+            values = " + ".join(ctx.num(ctx.number(v)) for v in [_path_value(ctx, p, sample) for p in paths[:shown]])
+            if count > shown:
+                values += r" + \cdots"
+            items.append(Paragraph(text("Adding the paths:")))
+            items.append(Step(ctx.partial(_cost_tex(ctx, ctx.d.net.J, sample), symbol), values.replace("+ -", "- "), "",
+                              ctx.num(ctx.number(total))))
+    else:
+        items.append(Paragraph(text(f"{count} chain-rule paths lead to ", M(ctx.tex(symbol)),
+                                    "; rather than listing them, the delta recursion below adds them up layer by layer.")))
+    route = delta_route(ctx, layer, i, j, sample)
+    items.append(Paragraph(text("Through the delta ", M(ctx.s("delta", layer, j)), ", computed once for all its parameters:")))
+    items.append(route)
+    if paths is not None:
+        delta_value = ctx.value(ctx.d.gradient(name), sample)
+        agree = abs(float(total) - float(delta_value)) <= 1e-9 * max(1.0, abs(float(delta_value)))
+        verdict = "Both routes give the same number, " if agree else "The two routes differ: "
+        items.append(Paragraph(text(verdict, M(ctx.num(ctx.number(delta_value))), ".")))
+    if ctx.spec.n_samples > 1:
+        items.append(Paragraph(text(f"Over the batch of {ctx.spec.n_samples} samples:")))
+        items.append(batch_step(ctx, layer, i, j))
+    title = text("Gradient of ", M(ctx.tex(symbol)))
+    return Group(anchor, title, tuple(items), symbols(symbol))
+
+
+def _path_value(ctx: Context, path, sample: int):
+    values = [ctx.value(f.form, sample) for f in path.factors]
+    return sp.Mul(*values) if ctx.d.exact else float(np.prod(values))
+
+
+def output_delta_step(ctx: Context, k: int, sample: int = 1) -> Step:
+    formula = ctx.d.delta_formula(ctx.spec.depth, k)
+    return ctx.step(formula.symbol, formula.simplified, sample, value=ctx.value(formula.symbol, sample))
+
+
+def hidden_delta_step(ctx: Context, layer: int, k: int, sample: int = 1) -> Step:
+    # delta^(l)_k = (sum_m delta^(l+1)_m w^(l+1)_{k,m}) a'(z^(l)_k), printed term by term in m
+    formula = ctx.d.delta_formula(layer, k)
+    local = formula.terms[0][2].form
+    terms = [(t[0].form, t[1].form) for t in formula.terms]
+    shown = terms if len(terms) <= 8 else terms[:3] + [None] + terms[-1:]
+    sym = " + ".join(r"\cdots" if t is None else f"{ctx.tex(t[0])} {ctx.tex(t[1])}" for t in shown)
+    num = " + ".join(r"\cdots" if t is None else _times([ctx.num(ctx.value(v, sample)) for v in t]) for t in shown)
+    local_number = _times([ctx.num(ctx.value(local, sample))])
+    return Step(ctx.tex(formula.symbol), rf"\left({sym}\right) \cdot {_factor_tex(ctx, local)}",
+                rf"\left({num.replace('+ -', '- ')}\right) \times {local_number}",
+                ctx.num(ctx.value(formula.symbol, sample)), symbols(formula.chain, formula.symbol))
+
+
+def output_section(ctx: Context, parameters) -> Section:
+    L = ctx.spec.depth
+    J = _cost_tex(ctx, ctx.d.net.J, 1)
+    items = [Paragraph(text("The chain rule is written for one sample, sample 1", M(f" ({J})") if ctx.spec.n_samples > 1 else "",
+                            ". A weight of the output layer reaches the cost through its receptor and the output neuron: "
+                            "the derivative is the product of the local derivatives along the way."))]
+    items.append(Paragraph(text("The error of each output neuron, ", M(f"{ctx.s('delta', L, 'k')} = {ctx.partial(J, ctx.s('z', L, 'k'))}"),
+                                ", as the derivation simplifies its chain rule:")))
+    for k in sorted({j for _, j in parameters}):
+        items.append(output_delta_step(ctx, k))
+    items += [parameter_group(ctx, L, i, j) for i, j in parameters]
+    return Section("output-layer", 4, "Backpropagation: the output layer", tuple(items))
+
+
+def hidden_section(ctx: Context, parameters_of, neurons_of) -> Section:
+    L = ctx.spec.depth
+    if L == 1:
+        items = [Paragraph(text("This network has no hidden layer: every parameter was handled in the output layer."))]
+    else:
+        items = [Paragraph(text("A hidden parameter reaches the cost along every path through the later layers. "
+                                "Summing the products over all paths gives its derivative; the delta recursion "
+                                "reuses the deltas of the next layer and gives the same number."))]
+    for l in range(L - 1, 0, -1):
+        layer_items = [hidden_delta_step(ctx, l, k) for k in neurons_of(l)]
+        layer_items += [parameter_group(ctx, l, i, j) for i, j in parameters_of(l)]
+        items.append(Group(f"hidden-layer-{l}", text(f"Layer {l}"), tuple(layer_items)))
+    items.append(four_equations(ctx))
+    return Section("hidden-layers", 5, "Backpropagation: the hidden layers", tuple(items))
+
+
+def four_equations(ctx: Context) -> Group:
+    s, a, J, L = ctx.s, ctx.profile.activation, ctx.J, ctx.spec.depth
+    out = ctx.d.net.activation(L).vector
+    bp1 = (f"{s('delta', 'L', 'k')} = \\sum_{{m}} {ctx.partial(J, s('x', 'L', 'm'))} {ctx.partial(s('x', 'L', 'm'), s('z', 'L', 'k'))}"
+           if out else f"{s('delta', 'L', 'k')} = {ctx.partial(J, s('x', 'L', 'k'))} \\, {a}'\\left({s('z', 'L', 'k')}\\right)")
+    bp2 = f"{s('delta', 'l', 'k')} = \\left(\\sum_{{m}} {s('w', 'l+1', 'k', 'm')} {s('delta', 'l+1', 'm')}\\right) {a}'\\left({s('z', 'l', 'k')}\\right)"
+    bp3 = f"{ctx.partial(J, s('b', 'l', 'k'))} = {s('delta', 'l', 'k')}"
+    bp4 = f"{ctx.partial(J, s('w', 'l', 'i', 'k'))} = {s('delta', 'l', 'k')} \\, {s('x', 'l-1', 'i')}"
+    items = [Paragraph(text("In general, for one sample:")),
+             Math(r"\begin{aligned} " + r" \\ ".join(f"&{e}" for e in (bp1, bp2, bp3, bp4)) + r" \end{aligned}"),
+             Paragraph(text("As derived for this network:"))]
+    derived = [f"{ctx.tex(ctx.d.net.delta(L, k))} = {ctx.tex(ctx.d.delta(L, k))}" for k in range(1, min(3, ctx.spec.layers[L]) + 1)]
+    derived += [f"{ctx.tex(ctx.d.net.delta(l, 1))} = {ctx.tex(ctx.d.delta_formula(l, 1).chain)}" for l in range(L - 1, 0, -1)]
+    derived.append(f"{ctx.partial(J, ctx.d.net.b(L, 1))} = {ctx.tex(ctx.d.gradient(f'b{L}[1]'))}")
+    derived.append(f"{ctx.partial(J, ctx.d.net.w(1, 1, 1))} = {ctx.tex(ctx.d.gradient('W1[1,1]'))}")
+    items.append(Math(r"\begin{aligned} " + r" \\ ".join(f"&{e}" for e in derived) + r" \end{aligned}"))
+    return Group("backprop-equations", text("The four equations of backpropagation"), tuple(items))
+
+
+def _derivative_matrix(ctx: Context, layer: int):
+    """a'(z) of every sample and neuron of a layer, from the derived local factor."""
+    n, width = ctx.spec.n_samples, ctx.spec.layers[layer]
+    return np.array([[ctx.value(ctx.d.backprop.dx_dz(layer, k, k), s) for k in range(1, width + 1)]
+                     for s in range(1, n + 1)], dtype=object)
+
+
+def backward_matrix_section(ctx: Context) -> Section:
+    d, n = ctx.d, ctx.spec.n_samples
+    r, _ = reduction(ctx)
+    ones = rf"\mathbf{{1}}_{{{n}}}"
+    items = [Paragraph(text("The same backward pass for all samples at once; row s of ", M(ctx.m("dZ", "l")),
+                            " holds the deltas of sample s.", " The gradients include the factor of the batch cost." if r else ""))]
+    for equation in d.matrix_form():
+        l, kind = equation.layer, equation.kind
+        deltas = d.backward.deltas[l]
+        if kind == "output_delta":
+            if d.net.activation(l).vector or equation.rhs.has(sp.MatrixSymbol(f"dX{l}", *equation.lhs.shape)):
+                operands = ""
+            else:
+                operands = f"{ctx.matrix(d.forward.xs[l])} - {ctx.matrix(d.Y)}"
+            value = deltas
+        elif kind == "hidden_delta":
+            operands = (rf"\left({ctx.matrix(d.backward.deltas[l + 1])} {ctx.matrix(np.asarray(d.params[f'W{l + 1}']).T)}\right)"
+                        rf" \circ {ctx.matrix(_derivative_matrix(ctx, l))}" if ctx.full or n * ctx.spec.layers[l] <= 64 else "")
+            value = deltas
+        elif kind == "weight_gradient":
+            operands = f"{r} {ctx.matrix(np.asarray(d.forward.xs[l - 1]).T)} {ctx.matrix(deltas)}".strip()
+            value = d.backward.gradients[f"W{l}"]
+        elif kind == "bias_gradient":
+            operands = f"{r} {ctx.matrix(np.asarray(deltas).T)} {ones}".strip()
+            value = np.asarray(d.backward.gradients[f"b{l}"]).reshape(-1, 1)
+        else:
+            continue
+        items.append(ctx.matrix_step(ctx.tex(equation.lhs), ctx.tex(equation.rhs), operands, ctx.matrix(value)))
+    return Section("backward-matrix", 6, "The backward pass in matrix form", tuple(items))

@@ -1,0 +1,133 @@
+"""Sections 7-8: the gradient-descent update and the verification of every gradient three ways."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..derive.evaluate import batches
+from .context import Context, symbols
+from .numbers import format_number, is_compound
+from .records import Figure, Group, M, Math, Paragraph, Section, Step, Table, text
+
+THETA = r"\theta"
+STATUS = {"ok": "agree", "kink": "ReLU corner", "skipped": "not sampled"}
+
+
+def first_step_gradients(ctx: Context) -> dict:
+    """The gradients the first update uses: the full batch, or the first mini-batch."""
+    d, spec = ctx.d, ctx.spec
+    if not spec.batch_size or spec.batch_size >= spec.n_samples:
+        return d.backward.gradients
+    rows = batches(spec.n_samples, spec.batch_size, 1)[0]
+    return d.compiled.gradients(d.params, d.X[rows], d.Y[rows])
+
+
+def _entry(array, i, j):
+    return array[i - 1][j - 1] if j is not None else array[i - 1]
+
+
+def update_step(ctx: Context, layer: int, i: int | None, j: int, gradients: dict) -> Step:
+    # theta <- theta - eta dJ/dtheta
+    d = ctx.d
+    symbol = d.net.b(layer, j) if i is None else d.net.w(layer, i, j)
+    key = f"b{layer}" if i is None else f"W{layer}"
+    where = (j, None) if i is None else (i, j)
+    old, new = _entry(d.params[key], *where), _entry(d.training.trajectory[1][key], *where)
+    gradient = _entry(gradients[key], *where)
+    name = ctx.tex(symbol)
+    eta = ctx.num(ctx.number(ctx.spec.learning_rate))
+    numbers = [ctx.num(ctx.number(v)) for v in (old, gradient)]
+    grad_tex = rf"\left({numbers[1]}\right)" if is_compound(numbers[1]) else numbers[1]
+    return Step(name, f"{name} - \\eta \\, {ctx.partial(ctx.J, symbol)}", f"{numbers[0]} - {eta} \\times {grad_tex}",
+                ctx.num(ctx.number(new)), symbols(symbol), relation=r"\leftarrow")
+
+
+def update_section(ctx: Context, parameters_of) -> Section:
+    spec, d, L = ctx.spec, ctx.d, ctx.spec.depth
+    rule = rf"\theta \leftarrow \theta - \eta \, {ctx.partial(ctx.J, THETA)}, \qquad \eta = {ctx.num(ctx.number(spec.learning_rate))}"
+    items: list = [Paragraph(text("Gradient descent moves every parameter against its gradient, scaled by the learning rate:")),
+                   Math(rule)]
+    if spec.steps == 0:
+        items.append(Paragraph(text("The spec asks for no training step, so the parameters stay as they are.")))
+        return Section("update", 7, "The gradient-descent update", tuple(items))
+    if spec.batch_size and spec.batch_size < spec.n_samples:
+        size = f"{spec.batch_size} sample{'s' if spec.batch_size != 1 else ''}"
+        items.append(Paragraph(text(f"The first step uses the first mini-batch of {size}, "
+                                    "so its gradients differ from the full-batch gradients above.")))
+    if not spec.update_biases:
+        items.append(Paragraph(text("The biases are kept fixed; only the weights move.")))
+    gradients = first_step_gradients(ctx)
+    eta = ctx.num(ctx.number(spec.learning_rate))
+    for l in range(L, 0, -1):
+        steps = [update_step(ctx, l, i, j, gradients) for i, j in parameters_of(l)
+                 if i is not None or spec.update_biases]
+        names = ["W"] + (["b"] if spec.update_biases else [])
+        for kind in names:
+            key = f"{kind}{l}"
+            old, new = d.params[key], d.training.trajectory[1][key]
+            grad = np.asarray(gradients[key])
+            column = kind == "b"
+            steps.append(ctx.matrix_step(ctx.m(kind, l), f"{ctx.m(kind, l)} - \\eta \\, {ctx.m('d' + kind, l)}",
+                                         f"{ctx.matrix(old, column)} - {eta} {ctx.matrix(grad, column)}",
+                                         ctx.matrix(new, column), relation=r"\leftarrow"))
+        items.append(Group(f"update-layer-{l}", text(f"Layer {l}"), tuple(steps)))
+    if spec.steps > 1:
+        history = d.training.history
+        items.append(Paragraph(text(f"After {spec.steps} steps the cost went from ", M(ctx.num(ctx.number(history[0]))),
+                                    " to ", M(ctx.num(ctx.number(history[-1]))), " (the cost of all samples before each step):")))
+        rows = tuple((text(str(t)), text(M(ctx.num(ctx.number(c))))) for t, c in enumerate(history))
+        items.append(Table((text("Step"), text("Cost ", M(ctx.J))), rows, "rr"))
+        items.append(Figure("cost-plot", text("The cost after each gradient-descent step.")))
+    else:
+        after = d.training.history[-1]
+        items.append(Paragraph(text("With the new parameters the cost becomes ", M(f"{ctx.J} = {ctx.num(ctx.number(after))}"),
+                                    " (it was ", M(ctx.num(ctx.number(d.training.history[0]))), ").")))
+    return Section("update", 7, "The gradient-descent update", tuple(items))
+
+
+def _name(ctx: Context, check) -> str:
+    layer = int(check.name[1:])
+    if check.name[0] == "W":
+        return ctx.tex(ctx.d.net.w(layer, check.index[0] + 1, check.index[1] + 1))
+    return ctx.tex(ctx.d.net.b(layer, check.index[0] + 1))
+
+
+def _chosen_checks(ctx: Context) -> list:
+    if ctx.full:
+        return list(ctx.d.checks)
+    chosen, seen = [], {}
+    for check in ctx.d.checks:  # a few entries per parameter matrix, and every disagreement
+        seen[check.name] = seen.get(check.name, 0) + 1
+        if seen[check.name] <= 3 or check.status == "kink":
+            chosen.append(check)
+    return chosen[:60]
+
+
+def verification_section(ctx: Context) -> Section:
+    checks = ctx.d.checks
+    if not checks:
+        items = [Paragraph(text("The cross-check was not run for this document."))]
+        return Section("verification", 8, "Verification", tuple(items))
+    fmt = lambda v: M(ctx.num(v)) if v is not None else ""  # noqa: E731
+    rows = []
+    for check in _chosen_checks(ctx):
+        difference = "" if check.finite_difference is None else format_number(abs(check.symbolic - check.finite_difference), 2)
+        rows.append((text(M(_name(ctx, check))), text(fmt(check.symbolic)), text(fmt(check.backprop)),
+                     text(fmt(check.finite_difference)), text(difference), text(STATUS[check.status])))
+    worst = max(abs(c.symbolic - c.backprop) for c in checks)
+    sampled = [c for c in checks if c.finite_difference is not None]
+    kinks = sum(1 for c in checks if c.status == "kink")
+    summary = (f"All {len(checks)} gradients were computed three ways: from the symbolic derivation above, by an "
+               f"independent matrix backprop written with hand-made derivatives, and by central finite differences of "
+               f"the cost ({len(sampled)} entries). Symbolic and independent backprop differ by at most "
+               f"{format_number(worst, 2)}.")
+    if kinks:
+        summary += (f" {kinks} finite difference{'s' if kinks != 1 else ''} straddle a ReLU corner (a receptor at 0), "
+                    "where the derivative jumps and a difference quotient cannot match it.")
+    items = [Paragraph(text(summary))]
+    if len(rows) < len(checks):
+        items.append(Paragraph(text(f"A selection of {len(rows)} of the {len(checks)} entries:")))
+    header = (text("Parameter"), text("Symbolic"), text("Backprop"), text("Finite differences"),
+              text("|Symbolic - FD|"), text("Status"))
+    items.append(Table(header, tuple(rows), "lrrrrl"))
+    return Section("verification", 8, "Verification", tuple(items))

@@ -1,0 +1,97 @@
+"""Section 9: "Your turn" exercises drawn from the same network, each with a worked solution."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .backward import _cost_tex, factor_step, hidden_delta_step, parameter, path_product
+from .closing import first_step_gradients
+from .context import Context
+from .records import Exercise, M, Math, Paragraph, Section, Step, side_by_side, text
+
+
+def _largest(array) -> tuple:
+    """1-based index of the entry of largest magnitude (the first on ties)."""
+    values = np.abs(np.asarray(array, dtype=float))
+    return tuple(int(i) + 1 for i in np.unravel_index(int(np.argmax(values)), values.shape))
+
+
+def forward_again(ctx: Context) -> Exercise | None:
+    d, L = ctx.d, ctx.spec.depth
+    if ctx.spec.steps == 0:
+        return None
+    params = d.training.trajectory[1]
+    state = d.compiled.forward(params, d.X)
+    question = (Paragraph(text("Take the parameters after the first update (section 7) and run sample 1 through the "
+                               "network again. What are the receptors of each layer, the output, and the batch cost?")),)
+    solution = []
+    for l in range(1, L + 1):
+        pieces = [f"{ctx.names('z', l)} = {ctx.matrix(state.zs[l][0])}", f"{ctx.names('x', l)} = {ctx.matrix(state.xs[l][0])}"]
+        solution += [Math(m) for m in side_by_side(pieces)]
+    cost = ctx.num(ctx.number(d.training.history[1]))
+    before = ctx.num(ctx.number(d.training.history[0]))
+    solution.append(Paragraph(text("The batch cost becomes ", M(f"{ctx.J} = {cost}"), ", down from ", M(before), ".")))
+    return Exercise("exercise-forward", text("Forward pass after one step"), question, tuple(solution))
+
+
+def output_gradient(ctx: Context) -> Exercise:
+    d, L, n = ctx.d, ctx.spec.depth, ctx.spec.n_samples
+    sample = n
+    per_sample = np.outer(d.forward.xs[L - 1][sample - 1], d.backward.deltas[L][sample - 1])
+    i, j = _largest(per_sample)
+    symbol, name, _ = parameter(ctx, L, i, j)
+    which = f"sample {sample}" if n > 1 else "the sample"
+    question = (Paragraph(text("Write the chain rule for ", M(ctx.partial(_cost_tex(ctx, d.net.J, sample), symbol)), f" for {which} as a product "
+                               "of local derivatives, give each factor's value, and multiply.")),)
+    solution, values = [], []
+    for path in d.paths(name):
+        solution.extend(factor_step(ctx, f, sample) for f in path.factors)
+        step, value = path_product(ctx, path.factors, sample)
+        solution.append(step)
+        values.append(value)
+    if len(values) > 1:
+        total = " + ".join(ctx.num(ctx.number(v)) for v in values).replace("+ -", "- ")
+        lhs = ctx.partial(_cost_tex(ctx, d.net.J, sample), symbol)
+        solution.append(Step(lhs, total, "", ctx.num(ctx.number(sum(values)))))
+    return Exercise("exercise-output", text("A derivative at the output layer"), question, tuple(solution))
+
+
+def hidden_delta(ctx: Context) -> Exercise | None:
+    d, L, n = ctx.d, ctx.spec.depth, ctx.spec.n_samples
+    if L < 2:
+        return None
+    (k,) = _largest(d.backward.deltas[1][n - 1])
+    symbol = d.net.delta(1, k)
+    which = f"sample {n}" if n > 1 else "the sample"
+    question = (Paragraph(text("Use the deltas of layer 2 and the delta recursion to compute ", M(ctx.tex(symbol)),
+                               f" for {which}.")),)
+    return Exercise("exercise-delta", text("A delta in the first hidden layer"), question, (hidden_delta_step(ctx, 1, k, n),))
+
+
+def doubled_rate(ctx: Context) -> Exercise | None:
+    d, spec, L = ctx.d, ctx.spec, ctx.spec.depth
+    if spec.steps == 0:
+        return None
+    gradients = first_step_gradients(ctx)
+    i, j = _largest(gradients[f"W{L}"])
+    symbol = d.net.w(L, i, j)
+    rate = ctx.number(spec.learning_rate) * 2
+    old, grad = ctx.number(d.params[f"W{L}"][i - 1][j - 1]), ctx.number(gradients[f"W{L}"][i - 1][j - 1])
+    question = (Paragraph(text("Suppose the learning rate were twice as large, ", M(rf"\eta = {ctx.num(rate)}"),
+                               ". What value would ", M(ctx.tex(symbol)), " take after the first step?")),)
+    grad_tex = ctx.num(grad)
+    grad_tex = rf"\left({grad_tex}\right)" if grad_tex.startswith("-") else grad_tex
+    new = old - rate * grad
+    step = Step(ctx.tex(symbol), f"{ctx.tex(symbol)} - \\eta \\, {ctx.partial(ctx.J, symbol)}",
+                rf"{ctx.num(old)} - {ctx.num(rate)} \times {grad_tex}", ctx.num(ctx.number(new)), relation=r"\leftarrow")
+    return Exercise("exercise-rate", text("A larger learning rate"), question, (step,))
+
+
+def exercises(ctx: Context) -> tuple:
+    found = [forward_again(ctx), output_gradient(ctx), hidden_delta(ctx), doubled_rate(ctx)]
+    return tuple(e for e in found if e is not None)
+
+
+def exercise_section(ctx: Context, items: tuple) -> Section:
+    intro = Paragraph(text("Try these on paper with the numbers of this document, then compare with the solutions."))
+    return Section("exercises", 9, "Your turn", (intro,) + items)

@@ -1,0 +1,90 @@
+"""The cost history drawn by hand: an inline SVG line plot (HTML, Markdown) and the same as TikZ (LaTeX)."""
+
+from __future__ import annotations
+
+import math
+
+from .numbers import format_number
+
+WIDTH, HEIGHT = 480.0, 260.0
+LEFT, RIGHT, TOP, BOTTOM = 64.0, 16.0, 16.0, 40.0
+
+
+def _ticks(low: float, high: float, count: int = 4) -> list[float]:
+    """Round tick values covering [low, high]."""
+    if high <= low:
+        return [low]
+    raw = (high - low) / count
+    step = 10 ** math.floor(math.log10(raw))
+    step *= next(m for m in (1, 2, 2.5, 5, 10) if m * step >= raw)
+    first = math.ceil(low / step - 1e-9) * step
+    ticks, value = [], first
+    while value <= high + 1e-9 * step:
+        ticks.append(round(value, 12))
+        value += step
+    return ticks
+
+
+def _scale(history) -> tuple:
+    values = [float(v) for v in history]
+    low, high = min(values), max(values)
+    if high - low < 1e-12 * max(1.0, abs(high)):
+        low, high = low - 0.5 * max(1.0, abs(low)) * 1e-3, high + 0.5 * max(1.0, abs(high)) * 1e-3
+    pad = 0.05 * (high - low)
+    low, high = low - pad, high + pad
+    steps = max(1, len(values) - 1)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    x = lambda t: LEFT + plot_w * t / steps  # noqa: E731
+    y = lambda v: TOP + plot_h * (high - v) / (high - low)  # noqa: E731
+    return values, low, high, x, y
+
+
+def cost_plot_svg(history, title: str = "Cost after each step") -> str:
+    """A self-contained <svg> line plot of the cost against the step."""
+    values, low, high, x, y = _scale(history)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="cost-plot" viewBox="0 0 {WIDTH:g} {HEIGHT:g}" '
+             f'width="{WIDTH:g}" height="{HEIGHT:g}" role="img" aria-label="{title}">',
+             f'<title>{title}</title>',
+             f'<rect x="{LEFT:g}" y="{TOP:g}" width="{WIDTH - LEFT - RIGHT:g}" height="{HEIGHT - TOP - BOTTOM:g}" '
+             'fill="#fbfbfd" stroke="#9aa5b1"/>']
+    for tick in _ticks(low, high):
+        ty = y(tick)
+        parts.append(f'<line x1="{LEFT - 4:g}" y1="{ty:.2f}" x2="{WIDTH - RIGHT:g}" y2="{ty:.2f}" stroke="#e4e7eb"/>')
+        parts.append(f'<text x="{LEFT - 8:g}" y="{ty + 4:.2f}" text-anchor="end" font-size="11">{format_number(tick, 4)}</text>')
+    steps = len(values) - 1
+    every = max(1, math.ceil(steps / 10))
+    for t in range(0, steps + 1, every):
+        parts.append(f'<text x="{x(t):.2f}" y="{HEIGHT - BOTTOM + 16:g}" text-anchor="middle" font-size="11">{t}</text>')
+    parts.append(f'<text x="{LEFT + (WIDTH - LEFT - RIGHT) / 2:g}" y="{HEIGHT - 6:g}" text-anchor="middle" '
+                 'font-size="12">step</text>')
+    points = " ".join(f"{x(t):.2f},{y(v):.2f}" for t, v in enumerate(values))
+    parts.append(f'<polyline points="{points}" fill="none" stroke="#2c5b82" stroke-width="2"/>')
+    for t, v in enumerate(values):
+        parts.append(f'<circle cx="{x(t):.2f}" cy="{y(v):.2f}" r="3" fill="#2c5b82"><title>step {t}: '
+                     f'{format_number(v, 6)}</title></circle>')
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def cost_plot_tikz(history) -> str:
+    """The same plot as a tikzpicture (core TikZ only), 1 SVG unit = 0.02 cm."""
+    values, low, high, x, y = _scale(history)
+    cm = lambda v: f"{v * 0.02:.3f}"  # noqa: E731
+    flip = lambda v: f"{(HEIGHT - v) * 0.02:.3f}"  # noqa: E731
+    lines = [r"\begin{tikzpicture}[font=\footnotesize]",
+             rf"\draw[gray] ({cm(LEFT)},{flip(TOP)}) rectangle ({cm(WIDTH - RIGHT)},{flip(HEIGHT - BOTTOM)});"]
+    for tick in _ticks(low, high):
+        ty = y(tick)
+        lines.append(rf"\draw[gray!30] ({cm(LEFT)},{flip(ty)}) -- ({cm(WIDTH - RIGHT)},{flip(ty)});")
+        lines.append(rf"\node[anchor=east] at ({cm(LEFT - 4)},{flip(ty)}) {{\({format_number(tick, 4)}\)}};")
+    steps = len(values) - 1
+    every = max(1, math.ceil(steps / 10))
+    for t in range(0, steps + 1, every):
+        lines.append(rf"\node[anchor=north] at ({cm(x(t))},{flip(HEIGHT - BOTTOM + 2)}) {{{t}}};")
+    lines.append(rf"\node at ({cm(LEFT + (WIDTH - LEFT - RIGHT) / 2)},{flip(HEIGHT - 8)}) {{step}};")
+    points = " -- ".join(f"({cm(x(t))},{flip(y(v))})" for t, v in enumerate(values))
+    lines.append(rf"\draw[thick, blue!60!black] {points};")
+    for t, v in enumerate(values):
+        lines.append(rf"\fill[blue!60!black] ({cm(x(t))},{flip(y(v))}) circle (1.5pt);")
+    lines.append(r"\end{tikzpicture}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,265 @@
+"""A SymPy LaTeX printer that writes network symbols in a notation profile (tutorial, nielsen, matrix)."""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from ..derive.activations import ACTIVATIONS
+from ..derive.model import GENERIC_Z, symbol_ref
+from .numbers import is_compound, latex_number
+
+NOTATIONS = ("tutorial", "nielsen", "matrix")
+MAX_TERMS = 8  # longer sums are printed with dots
+
+_MATRIX_NAME = re.compile(r"^(dZ|dW|db|dX|X|Z|W|b)(\d+)$")
+_VECTOR_ACTIVATION = re.compile(r"^(J?)(\w+)\(Z(\d+)\)$")
+
+
+def _index(*indices) -> str:
+    """Subscript indices: `2`, `1,3`; Nielsen-style `ji` only when every index is one character."""
+    return ",".join(str(i) for i in indices)
+
+
+class Profile(NamedTuple):
+    """How one notation writes scalars, matrices, the cost and the activation function."""
+
+    name: str
+    cost: str  # J or C
+    activation: str  # the generic activation function: a, \sigma, g
+
+    def scalar(self, kind: str, layer, *indices) -> str:
+        """LaTeX of a network scalar; layer and indices may be numbers or letters (`l`, `k`)."""
+        if kind == "J":
+            return self.cost
+        if kind == "y":
+            return f"y_{{{_index(*indices)}}}"
+        if self.name == "tutorial":
+            letter = {"x": "x", "z": "z", "w": "w", "b": "b", "delta": r"\delta"}[kind]
+            return f"{letter}^{{({layer})}}_{{{_index(*indices)}}}"
+        if self.name == "nielsen":
+            letter = {"x": "a", "z": "z", "w": "w", "b": "b", "delta": r"\delta"}[kind]
+            if kind == "w":  # w^l_{jk}: j in layer l, k in layer l-1 -- our (i, j) swapped
+                i, j = indices
+                sub = f"{j}{i}" if len(str(i)) == 1 and len(str(j)) == 1 else f"{j},{i}"
+                return f"w^{{{layer}}}_{{{sub}}}"
+            return f"{letter}^{{{layer}}}_{{{_index(*indices)}}}"
+        matrix_kind = {"x": "X", "z": "Z", "w": "W", "b": "b", "delta": "dZ"}[kind]
+        return f"\\left({self.matrix(matrix_kind, layer)}\\right)_{{{_index(*indices)}}}"
+
+    def matrix(self, kind: str, layer) -> str:
+        """LaTeX of a layer matrix: kind X, Z, W, b, Y, dZ, dW, db, dX."""
+        bold = {"X": r"\mathbf{X}", "Z": r"\mathbf{Z}", "W": r"\mathbf{W}", "b": r"\mathbf{b}", "Y": r"\mathbf{Y}"}
+        if kind == "Y":
+            return bold["Y"]
+        if self.name == "matrix":
+            if kind == "X" and str(layer) == "0":
+                return r"\mathbf{X}"
+            base = {"X": r"\mathbf{A}", "dZ": r"d\mathbf{Z}", "dW": r"d\mathbf{W}", "db": r"d\mathbf{b}", "dX": r"d\mathbf{A}"}
+            return f"{base.get(kind, bold.get(kind))}_{{{layer}}}"
+        sup = f"({layer})" if self.name == "tutorial" else f"{layer}"
+        if kind == "X" and self.name == "nielsen":
+            return rf"\mathbf{{A}}^{{{sup}}}"
+        if kind in bold:
+            return f"{bold[kind]}^{{{sup}}}"
+        if kind == "dZ":
+            return rf"\boldsymbol{{\Delta}}^{{{sup}}}"
+        target = {"dW": "W", "db": "b", "dX": "A" if self.name == "nielsen" else "X"}[kind]
+        return rf"\frac{{\partial {self.cost}}}{{\partial \mathbf{{{target}}}^{{{sup}}}}}"
+
+    def partial(self, numerator: str, denominator: str) -> str:
+        return rf"\frac{{\partial {numerator}}}{{\partial {denominator}}}"
+
+
+PROFILES = {
+    "tutorial": Profile("tutorial", "J", "a"),
+    "nielsen": Profile("nielsen", "C", r"\sigma"),
+    "matrix": Profile("matrix", "J", "g"),
+}
+
+
+class NotationPrinter(LatexPrinter):
+    """LaTeX of network expressions in a notation profile; with `values`, symbols print as their numbers."""
+
+    printmethod = "_nnsteps_latex"
+
+    def __init__(self, notation: str = "tutorial", spec=None, values: dict | None = None, digits: int = 6):
+        super().__init__({"mul_symbol": "times" if values is not None else None})
+        self.profile = PROFILES[notation]
+        self.spec = spec
+        self.values = values
+        self.digits = digits
+
+    # -- scalars -----------------------------------------------------------
+    def symbol(self, symbol: sp.Symbol) -> str:
+        """A symbol's notation, never its value."""
+        ref = symbol_ref(symbol)
+        if ref is None:
+            return super()._print_Symbol(symbol)
+        return self.profile.scalar(ref.kind, ref.layer, *ref.indices)
+
+    def number(self, value) -> str:
+        return latex_number(value, self.digits)
+
+    def _print_Symbol(self, expr, style="plain"):
+        if self.values is not None and expr in self.values:
+            text = self.number(self.values[expr])
+            return rf"\left({text}\right)" if is_compound(text) else text
+        return self.symbol(expr)
+
+    def _print_Pow(self, expr):
+        base = expr.base
+        if self.values is not None and isinstance(base, sp.Symbol) and base in self.values:
+            text = self.number(self.values[base])
+            if is_compound(text, base=True):
+                return rf"\left({text}\right)^{{{self._print(expr.exp)}}}"
+        return super()._print_Pow(expr)
+
+    def _print_Float(self, expr):
+        return self.number(float(expr))
+
+    def substituted(self, expr) -> str:
+        """Print with numbers; a bare symbol prints its number without parentheses."""
+        if self.values is not None and isinstance(expr, sp.Symbol) and expr in self.values:
+            return self.number(self.values[expr])
+        return self.doprint(expr)
+
+    # -- readable activation pieces -------------------------------------------
+    def _print_Piecewise(self, expr):
+        pieces = expr.args
+        if len(pieces) == 2 and pieces[1].cond == sp.true:
+            (value, cond), (other, _) = pieces
+            if value == 1 and other == 0:  # a'(z) of ReLU: the indicator 1[z > 0]
+                return rf"\mathbf{{1}}\left[{self._print(cond)}\right]"
+            if other == 0 and isinstance(cond, sp.StrictGreaterThan) and cond.lhs == value and cond.rhs == 0:
+                return rf"\max\left\{{0, {self._print(value)}\right\}}"  # ReLU
+        rows = []
+        for value, cond in pieces:
+            condition = r"\text{otherwise}" if cond == sp.true else r"\text{if } " + self._print(cond)
+            rows.append(f"{self._print(value)} & {condition}")
+        return r"\begin{cases} " + r" \\ ".join(rows) + r" \end{cases}"
+
+    def parenthesize(self, item, level, is_neg=False, strict=False):
+        # an indicator 1[...] or max{0, ...} is already delimited
+        if isinstance(item, sp.Piecewise) and self._print(item).startswith((r"\mathbf{1}\left[", r"\max")):
+            return self._print(item)
+        return super().parenthesize(item, level, is_neg, strict)
+
+    def _print_Heaviside(self, expr, exp=None):
+        text = rf"\mathbf{{1}}\left[{self._print(expr.args[0])} > 0\right]"
+        return text if exp is None else rf"{text}^{{{exp}}}"
+
+    def _as_ordered_terms(self, expr, order=None):
+        # SymPy sorts z_10 before z_2; terms alike up to their indices are put back in index order
+        terms = list(super()._as_ordered_terms(expr, order=order))
+        skeletons = [_skeleton(t) for t in terms]
+        for skeleton in dict.fromkeys(skeletons):
+            places = [i for i, s in enumerate(skeletons) if s == skeleton]
+            ordered = sorted((terms[i] for i in places), key=_index_key)
+            for place, term in zip(places, ordered):
+                terms[place] = term
+        return terms
+
+    def _print_Add(self, expr, order=None):
+        # a long sum shows its first three terms, dots and its last term
+        terms = self._as_ordered_terms(expr, order=order)
+        shown = terms if len(terms) <= MAX_TERMS else terms[:3] + [None] + terms[-1:]
+        tex = ""
+        for i, term in enumerate(shown):
+            if term is None:
+                tex += r" + \cdots"
+                continue
+            if i and term.could_extract_minus_sign():
+                tex, term = tex + " - ", -term
+            elif i:
+                tex += " + "
+            term_tex = self._print(term)
+            tex += rf"\left({term_tex}\right)" if self._needs_add_brackets(term) else term_tex
+        return tex
+
+    def _print_Mul(self, expr):
+        # -x (x - 1) reads better as x (1 - x); -(x - 1)(x + 1) as 1 - x^2
+        coefficient, factors = expr.as_coeff_mul()
+        if coefficient == -1 and not any(f.is_Matrix for f in factors):
+            rewritten = _flip_sign(list(factors))
+            if rewritten is not None:
+                return self._print(sp.Mul(*rewritten, evaluate=False))
+        return super()._print_Mul(expr)
+
+    # -- matrices ----------------------------------------------------------
+    def _print_MatrixSymbol(self, expr):
+        if expr.name == "Y":
+            return self.profile.matrix("Y", None)
+        match = _MATRIX_NAME.match(expr.name)
+        if match:
+            return self.profile.matrix(match.group(1), match.group(2))
+        match = _VECTOR_ACTIVATION.match(expr.name)
+        if match:
+            name = ACTIVATIONS[match.group(2)].latex + ("'" if match.group(1) else "")
+            return rf"{name}\left({self.profile.matrix('Z', match.group(3))}\right)"
+        return super()._print_MatrixSymbol(expr)
+
+    def _print_OneMatrix(self, expr):
+        return rf"\mathbf{{1}}_{{{self._print(expr.shape[0])}}}"
+
+    def _print_Transpose(self, expr):
+        inner = self._print(expr.arg)
+        if isinstance(expr.arg, sp.MatrixSymbol):
+            return rf"{{{inner}}}^{{\top}}"
+        return rf"\left({inner}\right)^{{\top}}"
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        # a(Z) or a'(Z) applied entry by entry; which activation comes from the layer of Z
+        argument = expr.expr if hasattr(expr, "expr") else expr.args[1]
+        match = _MATRIX_NAME.match(getattr(argument, "name", ""))
+        if self.spec is None or match is None:
+            return super()._print_ElementwiseApplyFunction(expr)
+        row = ACTIVATIONS[self.spec.activations[int(match.group(2)) - 1]]
+        function = expr.function
+        form = function.expr.xreplace({function.variables[0]: GENERIC_Z})
+        prime = "" if form == row.form(GENERIC_Z, self.spec) else "'"  # matrix_form applies a(z) or a'(z) as derived
+        return rf"{row.latex}{prime}\left({self._print(argument)}\right)"
+
+
+def _skeleton(term) -> str:
+    """A term with every index of its network symbols blanked: e^{z3_#}, y_# log(x3_#)."""
+    names = {s: sp.Symbol(re.sub(r"\d+", "#", s.name)) for s in term.free_symbols if symbol_ref(s) is not None}
+    return sp.srepr(term.xreplace(names)) if names else sp.srepr(term)
+
+
+def _index_key(term) -> tuple:
+    """The indices of a term's network symbols as numbers, in the order of their names."""
+    refs = [symbol_ref(s) for s in sorted(term.free_symbols, key=lambda s: re.sub(r"\d+", "", s.name))]
+    return tuple((ref.layer or 0,) + ref.indices for ref in refs if ref is not None)
+
+
+def _flip_sign(factors: list):
+    """Absorb a factor -1 into the product: (x - 1) -> (1 - x); (x - 1)(x + 1) -> (1 - x^2); else None."""
+    adds = [f for f in factors if isinstance(f, sp.Add) and len(f.args) == 2]
+    for first in adds:
+        for second in adds:
+            product = sp.expand(first * second)
+            if first is not second and _is_square_minus_number(product):
+                rest = [f for f in factors if f is not first and f is not second]
+                return rest + [-product]
+    for add in adds:
+        number, other = add.as_two_terms()
+        if number.is_Number and number < 0 and other.is_Symbol:
+            return [f for f in factors if f is not add] + [-add]
+    return None
+
+
+def _is_square_minus_number(expr) -> bool:
+    """s**2 - c for a symbol s and a positive number c."""
+    if not isinstance(expr, sp.Add) or len(expr.args) != 2:
+        return False
+    number, power = expr.as_two_terms()
+    return number.is_Number and number < 0 and power.is_Pow and power.base.is_Symbol and power.exp == 2
+
+
+def printer_for(notation: str, spec=None, digits: int = 6) -> NotationPrinter:
+    """The symbolic printer of a profile."""
+    return NotationPrinter(notation, spec=spec, digits=digits)

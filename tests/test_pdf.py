@@ -1,0 +1,83 @@
+"""Every built-in example's .tex compiles with pdflatex, and page 1 rendered by pdftoppm is not blank."""
+
+import struct
+import subprocess
+import zlib
+
+import pytest
+
+from nnsteps.spec import builtin_names
+
+PDFLATEX = ["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error"]
+
+
+def _paeth(a: int, b: int, c: int) -> int:
+    p = a + b - c
+    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+    return a if pa <= pb and pa <= pc else b if pb <= pc else c
+
+
+def read_png(data: bytes) -> tuple[int, int, int, list[bytes]]:
+    """(width, height, bytes per pixel, rows) of an 8-bit, non-interlaced gray/RGB/RGBA PNG (what pdftoppm writes)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, header = 8, b"", None
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    width, height, depth, color, _, _, interlace = header
+    assert depth == 8 and interlace == 0 and color in (0, 2, 6), header
+    bpp = {0: 1, 2: 3, 6: 4}[color]
+    raw, stride, rows, previous = zlib.decompress(idat), width * bpp, [], bytes(width * bpp)
+    for y in range(height):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):  # undo the row filter: 0 none, 1 sub, 2 up, 3 average, 4 Paeth
+            left = line[x - bpp] if x >= bpp else 0
+            up, corner = previous[x], previous[x - bpp] if x >= bpp else 0
+            line[x] = (line[x] + (0, left, up, (left + up) // 2, _paeth(left, up, corner))[kind]) & 0xFF
+        rows.append(bytes(line))
+        previous = line
+    return width, height, bpp, rows
+
+
+def ink_fraction(png: bytes) -> float:
+    """Share of pixels that are clearly not white."""
+    width, height, bpp, rows = read_png(png)
+    dark = sum(1 for row in rows for x in range(0, width * bpp, bpp) if min(row[x:x + min(bpp, 3)]) < 200)
+    return dark / (width * height)
+
+
+def test_png_reader_on_a_known_image():
+    # 2 x 1 RGB: one black and one white pixel, Sub-filtered
+    raw = b"\x01" + bytes([0, 0, 0, 255, 255, 255])
+    body = struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0)
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", body) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    assert read_png(png)[3] == [bytes([0, 0, 0, 255, 255, 255])] and ink_fraction(png) == 0.5
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_tex_compiles_and_page_one_has_ink(name, tmp_path, require_tools):
+    require_tools("pdflatex", "pdftoppm")
+    from nnsteps.pipeline import RenderOptions, render
+
+    tex = next(p for p in render(name, tmp_path, RenderOptions(formats=("tex",))) if p.suffix == ".tex")
+    for _ in range(2):  # the second run resolves references and the table of contents
+        run = subprocess.run([*PDFLATEX, tex.name], cwd=tmp_path, capture_output=True, text=True,
+                             errors="replace", timeout=300, stdin=subprocess.DEVNULL)
+        assert run.returncode == 0, f"pdflatex failed on {tex.name}:\n{run.stdout[-3000:]}"
+    log = tex.with_suffix(".log").read_text(errors="replace")
+    assert "There were undefined references" not in log and "Rerun to get" not in log
+    pdf = tex.with_suffix(".pdf")
+    assert pdf.stat().st_size > 5000
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile", pdf.name, "page1"],
+                   cwd=tmp_path, check=True, timeout=120)
+    ink = ink_fraction((tmp_path / "page1.png").read_bytes())
+    assert 0.005 < ink < 0.9, f"page 1 of {pdf.name} looks blank or black ({ink:.2%} ink)"
