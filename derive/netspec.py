@@ -55,6 +55,7 @@ class NetworkSpec:
     alpha: Fraction = Fraction(1, 100)
     custom_expression: Optional[str] = None
     init: Optional[InitScheme] = field(default=None, compare=False)
+    exercise: Optional[object] = field(default=None, compare=False)  # the [exercise] table (nnsteps.exercises.ExerciseSpec)
 
     def __post_init__(self):
         validate(self)

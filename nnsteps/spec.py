@@ -143,8 +143,17 @@ def spec_from_mapping(mapping: Mapping, default_name: str = "network") -> Networ
         steps=_typed(mapping, "steps", int, 1), batch_size=_typed(mapping, "batch_size", int, 0),
         update_biases=_typed(mapping, "update_biases", bool, True), numbers=_typed(mapping, "numbers", str, "float"),
         alpha=_number(mapping.get("alpha", Decimal("0.01")), "alpha"),
-        custom_expression=custom.get("expression"), init=init,
+        custom_expression=custom.get("expression"), init=init, exercise=_exercise(mapping),
     )
+
+
+def _exercise(mapping: Mapping):
+    """The [exercise] table as a frozen ExerciseSpec, or None."""
+    if "exercise" not in mapping:
+        return None
+    from .exercises import exercise_from_mapping
+
+    return exercise_from_mapping(mapping["exercise"])
 
 
 def _activations(mapping: Mapping, depth: int) -> tuple[str, ...]:

@@ -1,0 +1,349 @@
+"""Exercise variants: the [exercise] table, nice numbers drawn per (seed, variant), questions and answer keys."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Mapping, Optional
+
+from .derive.errors import NumericalError, SpecError
+
+Range = tuple[Fraction, Fraction]
+GROUPS = ("forward", "cost", "backward", "gradients", "update")
+TARGET_KINDS = ("auto", "keep", "one-hot", "binary")
+FIELDS = {"weights", "biases", "inputs", "targets", "decimals", "data_decimals", "margin", "ask", "title"}
+MAX_TRIES = 2000
+SATURATED = 0.98  # sigmoid/softmax outputs kept inside (0.02, 0.98), tanh inside (-0.98, 0.98)
+_KIND = re.compile(r"^(J|yhat|y|delta|dx|dW|db|x|z|W|b)")
+
+
+@dataclass(frozen=True)
+class ExerciseSpec:
+    """How to draw variants: value ranges (None keeps the spec's numbers), decimals, margin, and what to ask."""
+
+    weights: Optional[Range] = (Fraction(-1), Fraction(1))
+    biases: Optional[Range] = (Fraction(-1), Fraction(1))
+    inputs: Optional[Range] = (Fraction(-2), Fraction(2))
+    targets: Any = "auto"  # a Range, "one-hot", "binary", "auto" (by the loss) or None (keep)
+    decimals: int = 1  # of weights and biases
+    data_decimals: int = 1  # of inputs and targets
+    margin: Fraction = Fraction(1, 20)  # receptors drawn at least this far from 0 (the ReLU kink)
+    ask: tuple[str, ...] = GROUPS
+    title: str = ""
+
+
+DEFAULT = ExerciseSpec()
+
+
+def _range(value: Any, field: str, allow_keep: bool = True) -> Optional[Range]:
+    if allow_keep and value == "keep":
+        return None
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise SpecError(field, f"{value!r} must be a range [low, high]" + (' or "keep"' if allow_keep else ""))
+    from .spec import _number
+
+    low, high = _number(value[0], f"{field}[1]"), _number(value[1], f"{field}[2]")
+    if low > high:
+        raise SpecError(field, f"low {float(low)} is above high {float(high)}")
+    return (low, high)
+
+
+def _decimals(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 6:
+        raise SpecError(field, f"{value!r} must be a whole number from 0 to 6")
+    return value
+
+
+def exercise_from_mapping(table: Any) -> ExerciseSpec:
+    """Validate the [exercise] table of a spec."""
+    if not isinstance(table, Mapping):
+        raise SpecError("exercise", "must be a table: weights, biases, inputs, targets, decimals, data_decimals, margin, ask, title")
+    from .spec import _check_keys, _number
+
+    _check_keys(table, FIELDS, "exercise")
+    fields = {}
+    for key in ("weights", "biases", "inputs"):
+        if key in table:
+            fields[key] = _range(table[key], f"exercise.{key}", allow_keep=key != "weights")
+    if "targets" in table:
+        value = table["targets"]
+        if isinstance(value, str):
+            if value not in TARGET_KINDS:
+                raise SpecError("exercise.targets", f"{value!r} must be a range [low, high] or one of {', '.join(TARGET_KINDS)}")
+            fields["targets"] = None if value == "keep" else value
+        else:
+            fields["targets"] = _range(value, "exercise.targets")
+    for key in ("decimals", "data_decimals"):
+        if key in table:
+            fields[key] = _decimals(table[key], f"exercise.{key}")
+    if "margin" in table:
+        fields["margin"] = _number(table["margin"], "exercise.margin")
+        if fields["margin"] < 0:
+            raise SpecError("exercise.margin", "must be at least 0")
+    if "ask" in table:
+        ask = table["ask"]
+        if isinstance(ask, str):
+            ask = [ask]
+        if not isinstance(ask, (list, tuple)) or not ask or not all(isinstance(a, str) for a in ask):
+            raise SpecError("exercise.ask", f"{ask!r} must be a list of quantity names, patterns like \"z1[*]\" or groups {', '.join(GROUPS)}")
+        fields["ask"] = tuple(ask)
+    if "title" in table:
+        if not isinstance(table["title"], str):
+            raise SpecError("exercise.title", f"{table['title']!r} must be a string")
+        fields["title"] = table["title"]
+    exercise = ExerciseSpec(**fields)
+    weights = exercise.weights
+    scale = 10 ** exercise.decimals
+    if weights[0] * scale > -1 and weights[1] * scale < 1:
+        raise SpecError("exercise.weights", f"no nonzero weight with {exercise.decimals} decimals lies in the range")
+    return exercise
+
+
+# -- questions -------------------------------------------------------------
+def all_quantities(spec) -> list:
+    """Every quantity of the network, for every sample."""
+    from .derive.quantities import parse_quantity
+
+    L, sizes, names = spec.depth, spec.layers, []
+    for s in range(1, spec.n_samples + 1):
+        for l in range(0, L + 1):
+            names += [f"x{l}[{k}]@{s}" for k in range(1, sizes[l] + 1)]
+            if l:
+                names += [f"z{l}[{k}]@{s}" for k in range(1, sizes[l] + 1)] + [f"delta{l}[{k}]@{s}" for k in range(1, sizes[l] + 1)]
+        names += [f"J@{s}"] + [f"{kind}[{k}]@{s}" for kind in ("yhat", "y", f"dx{L}") for k in range(1, sizes[L] + 1)]
+    names.append("J")
+    for l in range(1, L + 1):
+        for i in range(1, sizes[l - 1] + 1):
+            names += [f"{kind}{l}[{i},{j}]{tail}" for j in range(1, sizes[l] + 1) for kind, tail in (("W", ""), ("dW", ""), ("W", "@after"))]
+        names += [f"{kind}{l}[{j}]{tail}" for j in range(1, sizes[l] + 1) for kind, tail in (("b", ""), ("db", ""), ("b", "@after"))]
+    return [parse_quantity(name, spec) for name in names]
+
+
+def _group(name: str, q, spec) -> bool:
+    if q.kind != "J" and q.sample not in (None, 1):
+        return False
+    if name == "forward":
+        return q.kind in ("z", "x") and q.layer >= 1
+    if name == "cost":
+        return q.kind == "J" and (q.sample is None or spec.n_samples > 1)
+    if name == "backward":
+        return q.kind in ("dx", "delta")
+    if name == "gradients":
+        return q.kind in ("dW", "db")
+    return q.kind in ("W", "b") and q.after  # update
+
+
+def _pattern(text: str, spec) -> re.Pattern:
+    """A quantity pattern: `*` stands for a layer, an index or a sample; no `@` means sample 1."""
+    from .derive.quantities import KINDS
+
+    compact = text.replace(" ", "")
+    kind = _KIND.match(compact)
+    if kind and "@" not in compact and KINDS[kind.group(1)][2]:
+        compact += "@1"
+    return re.compile("^" + re.escape(compact).replace(r"\*", r"\d+") + "$")
+
+
+def questions(spec, exercise: ExerciseSpec) -> tuple:
+    """The asked quantities in the order of the computation; SpecError names an entry of `ask` that matches nothing."""
+    from .derive.grading import order_key
+
+    quantities, chosen = all_quantities(spec), {}
+    for position, entry in enumerate(exercise.ask, start=1):
+        if entry in GROUPS:
+            matched = [q for q in quantities if _group(entry, q, spec)]
+        else:
+            pattern = _pattern(entry, spec)
+            matched = [q for q in quantities if pattern.match(q.name)]
+        if not matched and entry not in GROUPS:
+            raise SpecError(f"exercise.ask[{position}]", f"{entry!r} names no quantity of this network; write e.g. "
+                            f"\"z1[*]\", \"dW{spec.depth}[*,*]\", \"J\" or a group: {', '.join(GROUPS)}")
+        chosen.update((q, None) for q in matched)
+    if not chosen:
+        raise SpecError("exercise.ask", "asks for nothing on this network")
+    return tuple(sorted(chosen, key=lambda q: order_key(q, spec.depth)))
+
+
+# -- drawing -------------------------------------------------------------
+def _grid(rng, bounds: Range, decimals: int, shape: tuple, nonzero: bool = False):
+    """Uniform draws from the decimals in [low, high] with the given number of decimals, as Fractions."""
+    import math
+
+    scale = 10 ** decimals
+    low, high = math.ceil(bounds[0] * scale), math.floor(bounds[1] * scale)
+    if low > high:
+        raise SpecError("exercise", f"no number with {decimals} decimals lies in [{float(bounds[0])}, {float(bounds[1])}]")
+    values = rng.integers(low, high + 1, size=shape)
+    while nonzero and (values == 0).any():  # a zero weight would make its paths vanish
+        values[values == 0] = rng.integers(low, high + 1, size=int((values == 0).sum()))
+    return tuple(tuple(Fraction(int(v), scale) for v in row) for row in values.reshape(shape[0], -1))
+
+
+def _targets(rng, spec, exercise: ExerciseSpec):
+    kind, n, width = exercise.targets, spec.n_samples, spec.layers[-1]
+    if kind is None:
+        return spec.Y
+    if kind == "auto":
+        kind = {"cross_entropy": "one-hot", "binary_cross_entropy": "binary"}.get(spec.loss)
+        if kind is None:
+            output = spec.activations[-1]
+            bounds = {"sigmoid": (0, 1), "softmax": (0, 1), "tanh": (-1, 1)}.get(output, (-2, 2))
+            kind = (Fraction(bounds[0]), Fraction(bounds[1]))
+    if kind == "one-hot":
+        hot = rng.integers(0, width, size=n)
+        return tuple(tuple(Fraction(int(k == h)) for k in range(width)) for h in hot)
+    if kind == "binary":
+        return tuple(tuple(Fraction(int(v)) for v in row) for row in rng.integers(0, 2, size=(n, width)))
+    if spec.loss == "cross_entropy":
+        raise SpecError("exercise.targets", "cross_entropy needs targets that sum to 1: use \"one-hot\" or \"keep\"")
+    return _grid(rng, kind, exercise.data_decimals, (n, width))
+
+
+def _draw(rng, spec, exercise: ExerciseSpec):
+    sizes, L = spec.layers, spec.depth
+    weights = tuple(_grid(rng, exercise.weights, exercise.decimals, (sizes[l - 1], sizes[l]), nonzero=True)
+                    for l in range(1, L + 1))
+    biases = spec.biases if exercise.biases is None else tuple(
+        _grid(rng, exercise.biases, exercise.decimals, (1, sizes[l]))[0] for l in range(1, L + 1))
+    X = spec.X if exercise.inputs is None else _grid(rng, exercise.inputs, exercise.data_decimals, (spec.n_samples, sizes[0]))
+    return weights, biases, X, _targets(rng, spec, exercise)
+
+
+def is_nice(spec, exercise: ExerciseSpec) -> bool:
+    """No receptor within the margin of 0 (ReLU's kink), every ReLU layer alive, nothing saturated, every layer learning."""
+    import numpy as np
+
+    from .derive.mistakes import Problem, recompute
+
+    params = {}
+    for l in range(1, spec.depth + 1):
+        params[f"W{l}"] = np.array(spec.weights[l - 1], dtype=float)
+        params[f"b{l}"] = np.array(spec.biases[l - 1], dtype=float)
+    X, Y = np.array(spec.X, dtype=float), np.array(spec.Y, dtype=float)
+    with np.errstate(all="ignore"):
+        values = recompute(Problem(spec, params, X, Y))
+    for l, name in enumerate(spec.activations, start=1):
+        Z, A = values.zs[l], values.xs[l]
+        if np.abs(Z).min() < float(exercise.margin):  # a kink at 0, or a receptor that silences its paths
+            return False
+        if name == "relu" and l < spec.depth and not (A > 0).any(axis=1).all():
+            return False  # every sample keeps a path through each ReLU layer
+        if name in ("sigmoid", "softmax") and ((A < 1 - SATURATED) | (A > SATURATED)).any():
+            return False
+        if name == "tanh" and (np.abs(A) > SATURATED).any():
+            return False
+        if not np.abs(values.grads[f"W{l}"]).max() > 0:
+            return False
+    numbers = [values.cost, *values.grads.values(), *values.after.values()]
+    return all(np.isfinite(np.asarray(v, dtype=float)).all() for v in numbers)
+
+
+def draw_variant(spec, exercise: ExerciseSpec, seed: int, variant: int):
+    """Variant `variant` of the spec: new nice numbers from numpy default_rng([seed, variant])."""
+    import numpy as np
+
+    rng = np.random.default_rng([seed, variant])
+    base = spec.title or spec.name
+    for _ in range(MAX_TRIES):
+        weights, biases, X, Y = _draw(rng, spec, exercise)
+        candidate = dataclasses.replace(
+            spec, weights=weights, biases=biases, X=X, Y=Y, name=f"{spec.name}-v{variant:03d}",
+            title=f"{exercise.title or base}, variant {variant}", init=None, exercise=None)
+        if is_nice(candidate, exercise):
+            return candidate
+    raise NumericalError("exercise", f"no draw in {MAX_TRIES} tries avoids ReLU kinks within {float(exercise.margin)}, "
+                         "dead layers and saturation; widen the ranges or lower the margin")
+
+
+def answer_text(value) -> str:
+    """A number for the answer key: exact fractions as "p/q", floats to 10 significant digits."""
+    if hasattr(value, "q"):  # SymPy Rational
+        return str(int(value.p)) if value.q == 1 else f"{value.p}/{value.q}"
+    text = format(float(value), ".10g")
+    return "0" if text == "-0" else text
+
+
+def answer_key(derivation, asked) -> dict:
+    """Quantity name -> answer text for the asked quantities (names without @1, as a person writes them)."""
+    return {short_name(q): answer_text(derivation.quantity_value(q)) for q in asked}
+
+
+def short_name(q) -> str:
+    """The name as a person writes it: sample 1 needs no `@1` (except J@1, as plain J is the batch cost)."""
+    name = q.name
+    return name[:-2] if name.endswith("@1") and q.kind != "J" else name
+
+
+# -- variants on disk ----------------------------------------------------------
+@dataclass(frozen=True)
+class VariantJob:
+    """One variant to build in a worker process."""
+
+    spec: Any  # NetworkSpec
+    exercise: ExerciseSpec
+    seed: int
+    variant: int
+    folder: str
+    format: str  # "html" | "md"
+
+
+@dataclass(frozen=True)
+class VariantRecord:
+    """What a worker wrote, for the manifest; paths relative to the output folder."""
+
+    variant: int
+    seed: int
+    spec: str
+    exercise: str
+    solution: str
+    answers: str
+    cost: float
+    key: tuple  # (quantity name, answer text) pairs
+
+
+def write_manifest(folder, spec, seed: int, fmt: str, records) -> None:
+    """manifest.csv (one row per variant) and manifest.json (the same plus every answer)."""
+    import csv
+    import json
+    from pathlib import Path
+
+    folder = Path(folder)
+    columns = ("variant", "seed", "spec", "exercise", "solution", "answers", "questions", "cost")
+    with open(folder / "manifest.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for r in records:
+            writer.writerow((r.variant, r.seed, r.spec, r.exercise, r.solution, r.answers, len(r.key), format(r.cost, ".10g")))
+    document = {
+        "source": spec.name, "title": spec.title, "seed": seed, "count": len(records), "format": fmt,
+        "rng": "numpy.random.default_rng([seed, variant])",
+        "variants": [{"variant": r.variant, "seed": r.seed, "spec": r.spec, "exercise": r.exercise,
+                      "solution": r.solution, "answers": r.answers, "cost": r.cost, "key": dict(r.key)}
+                     for r in records],
+    }
+    (folder / "manifest.json").write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# -- how documents name a quantity ---------------------------------------------
+def quantity_tex(ctx, q) -> tuple[str, str]:
+    """(LaTeX symbol in the document's notation, words such as "sample 2" or "after the update") of a quantity."""
+    net, L, n = ctx.d.net, ctx.spec.depth, ctx.spec.n_samples
+    sample = f"sample {q.sample}" if q.sample is not None and n > 1 else ""
+    k = q.indices[-1] if q.indices else None
+    if q.kind in ("z", "x", "delta"):
+        return ctx.tex(getattr(net, q.kind)(q.layer, k)), sample
+    if q.kind == "yhat":
+        return ctx.tex(net.x(L, k)), ", ".join(filter(None, ["the output", sample]))
+    if q.kind == "y":
+        return ctx.tex(net.y(k)), ", ".join(filter(None, ["target", sample]))
+    if q.kind == "dx":
+        return ctx.partial(ctx.J if n == 1 else f"{ctx.J}_{{{q.sample}}}", net.x(L, k)), sample
+    if q.kind == "J":
+        return (ctx.J, "batch cost") if q.sample is None else (f"{ctx.J}_{{{q.sample}}}", f"cost of sample {q.sample}")
+    symbol = net.w(q.layer, *q.indices) if q.kind in ("W", "dW") else net.b(q.layer, k)
+    if q.kind in ("dW", "db"):
+        return ctx.partial(ctx.J, symbol), "batch gradient"
+    steps = ctx.spec.steps
+    return ctx.tex(symbol), (f"after {steps} update{'s' if steps != 1 else ''}" if q.after else "given")
