@@ -29,6 +29,7 @@ class RenderOptions:
     notation: str = "tutorial"
     digits: int = 6
     templates: str | Path | None = None
+    assets_folder: str = ""  # HTML: link KaTeX from this relative folder instead of inlining it
 
 
 def file_stem(name: str) -> str:
@@ -68,7 +69,7 @@ def documents(derivation: Derivation, options: RenderOptions = RenderOptions()) 
     stem, out = file_stem(derivation.spec.name), {}
     if "html" in options.formats:
         env = environment("html", options.templates)
-        out[f"{stem}.html"] = render_html(example, env, figures["svg"], assets(diagram_script()))
+        out[f"{stem}.html"] = render_html(example, env, figures["svg"], assets(diagram_script(), options.assets_folder))
     if "tex" in options.formats or "pdf" in options.formats:
         out[f"{stem}.tex"] = render_tex(example, environment("tex", options.templates), figures["tikz"])
     if "md" in options.formats:

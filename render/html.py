@@ -14,12 +14,13 @@ VENDOR = ("katex.min.js", "auto-render.min.js", "katex-inline.min.css")
 
 
 class Assets(NamedTuple):
-    """Inlined file contents, marked safe for the autoescaping environment."""
+    """Inlined file contents, marked safe for the autoescaping environment; with `folder`, KaTeX is linked instead."""
 
     katex_js: Markup
     autorender_js: Markup
     katex_css: Markup
     diagram_js: Markup
+    folder: str = ""  # e.g. "../assets/": documents of a set share one copy of KaTeX (see vendor_files)
 
 
 def _inline(text: str) -> Markup:
@@ -27,10 +28,18 @@ def _inline(text: str) -> Markup:
     return Markup(text.replace("</script", "<\\/script").replace("</style", "<\\/style"))
 
 
-def assets(diagram_js: str = "") -> Assets:
-    """The vendored KaTeX files of nnsteps.templates/html/vendor and the diagram script."""
+def vendor_files() -> dict[str, str]:
+    """The vendored KaTeX files and their licence, by file name, for a shared assets folder."""
     folder = resources.files("nnsteps.templates") / "html" / "vendor"
-    js, auto, css = (folder.joinpath(name).read_text(encoding="utf-8") for name in VENDOR)
+    return {name: folder.joinpath(name).read_text(encoding="utf-8") for name in VENDOR + ("LICENSE-KaTeX.txt",)}
+
+
+def assets(diagram_js: str = "", folder: str = "") -> Assets:
+    """The vendored KaTeX files inlined (or, with `folder`, linked from it) and the diagram script."""
+    if folder:
+        return Assets(Markup(""), Markup(""), Markup(""), _inline(diagram_js), folder)
+    files = vendor_files()
+    js, auto, css = (files[name] for name in VENDOR)
     return Assets(_inline(js), _inline(auto), _inline(css), _inline(diagram_js))
 
 

@@ -3,6 +3,9 @@
 import os
 
 
+SHARED_ASSETS = "../assets/"  # from vNNN/ to the set's assets/ folder
+
+
 def add_parser(subparsers):
     parser = subparsers.add_parser(
         "exercises", help="generate exercise variants with worked solutions and answer keys",
@@ -54,6 +57,12 @@ def run(args) -> int:
     questions(spec, exercise)  # a bad `ask` entry fails here, before any worker starts
     folder = Path(args.output or f"exercises-{spec.name}")
     folder.mkdir(parents=True, exist_ok=True)
+    if args.format == "html":  # one copy of KaTeX for the whole set, linked from every variant's documents
+        from ..render.html import vendor_files
+
+        (folder / "assets").mkdir(exist_ok=True)
+        for name, content in vendor_files().items():
+            (folder / "assets" / name).write_text(content, encoding="utf-8")
     jobs = [VariantJob(spec, exercise, args.seed, v, str(folder), args.format) for v in range(1, args.count + 1)]
     workers = min(args.jobs or os.cpu_count() or 1, len(jobs))
     size = max(1, min(10, len(jobs) // (4 * workers)))  # a chunk shares one template environment
@@ -92,7 +101,7 @@ def build_chunk(jobs) -> list:
     from ..render.html import assets
 
     fmt = jobs[0].format
-    kit = (environment(fmt), assets("") if fmt == "html" else None)
+    kit = (environment(fmt), assets("", SHARED_ASSETS) if fmt == "html" else None)
     return [build_variant(job, kit) for job in jobs]
 
 
@@ -153,7 +162,7 @@ def documents(derivation, asked, fmt: str, variant: int = 1, seed: int = 0, kit=
     if fmt == "html":
         from ..render.html import assets
 
-        values["assets"] = inlined or assets("")
+        values["assets"] = inlined or assets("", SHARED_ASSETS)
     sheet = env.get_template(f"exercise.{fmt}").render(**values)
-    solution = worked_documents(derivation, RenderOptions(formats=(fmt,)))
+    solution = worked_documents(derivation, RenderOptions(formats=(fmt,), assets_folder=SHARED_ASSETS))
     return sheet, solution
