@@ -103,6 +103,16 @@ def _in_output(form: sp.Expr, derivative: sp.Expr) -> sp.Expr | None:
     return None
 
 
+def _product(a: sp.Expr, b: sp.Expr) -> sp.Expr:
+    """a * b, equal to SymPy's product, built directly when both are distinct commutative symbols."""
+    if b == 1:
+        return a
+    if isinstance(a, sp.Symbol) and isinstance(b, sp.Symbol) and a != b and a.is_commutative and b.is_commutative:
+        # Mul keeps commutative factors in Basic.compare order; evaluating would only re-sort them
+        return sp.Mul(*((a, b) if a.compare(b) < 0 else (b, a)), evaluate=False)
+    return a * b
+
+
 class Backprop:
     """Deltas, gradients, paths and local factors of one network, instantiated on demand."""
 
@@ -160,12 +170,17 @@ class Backprop:
         return Factor("dz/dx", self.net.z(layer, j), self.net.x(layer - 1, i), form)
 
     def dz_dparameter(self, parameter: sp.Symbol, layer: int, i: int | None, j: int) -> Factor:
+        kind = "dz/db" if i is None else "dz/dw"
+        return Factor(kind, self.net.z(layer, j), parameter, self._dz_form(layer, i))
+
+    def _dz_form(self, layer: int, i: int | None) -> sp.Expr:
+        """dz^(l)_j/db^(l)_j = 1, or dz^(l)_j/dw^(l)_{i,j} = x^(l-1)_i (the same for every j)."""
         calc = _receptor_calculus()
-        if i is None:  # dz^(l)_j / db^(l)_j = 1
-            return Factor("dz/db", self.net.z(layer, j), parameter, calc.by_bias)
-        # dz^(l)_j / dw^(l)_{i,j} = x^(l-1)_i
-        form = calc.by_weight.xreplace({GENERIC_X: self.net.x(layer - 1, i)})
-        return Factor("dz/dw", self.net.z(layer, j), parameter, form)
+        if i is None:
+            return calc.by_bias
+        x = self.net.x(layer - 1, i)
+        # the generic derivative is the generic input itself: instantiate without walking the tree
+        return x if calc.by_weight == GENERIC_X else calc.by_weight.xreplace({GENERIC_X: x})
 
     # -- deltas ------------------------------------------------------------
     def output_delta(self, k: int) -> DeltaFormula:
@@ -208,8 +223,19 @@ class Backprop:
     # -- gradients ---------------------------------------------------------
     def gradient(self, layer: int, i: int | None, j: int) -> sp.Expr:
         """d loss / d w^(l)_{i,j} = delta^(l)_j x^(l-1)_i, or d loss / d b^(l)_j = delta^(l)_j, for one sample."""
-        parameter = self.net.b(layer, j) if i is None else self.net.w(layer, i, j)
-        return self.net.delta(layer, j) * self.dz_dparameter(parameter, layer, i, j).form
+        return _product(self.net.delta(layer, j), self._dz_form(layer, i))
+
+    def layer_gradients(self, layer: int) -> dict[sp.Symbol, sp.Expr]:
+        """Every parameter's gradient in one layer, ordered w^(l)_{1,j}..w^(l)_{n,j}, b^(l)_j for j = 1, 2, ..."""
+        net, result = self.net, {}
+        forms = [self._dz_form(layer, i) for i in range(1, net.spec.layers[layer - 1] + 1)]
+        by_bias = self._dz_form(layer, None)
+        for j in range(1, net.spec.layers[layer] + 1):
+            delta = net.delta(layer, j)
+            for i, form in enumerate(forms, start=1):
+                result[net.w(layer, i, j)] = _product(delta, form)
+            result[net.b(layer, j)] = _product(delta, by_bias)
+        return result
 
     def paths(self, layer: int, i: int | None, j: int) -> list[Path]:
         """Every chain-rule path from J back to w^(l)_{i,j} (or b^(l)_j when i is None)."""

@@ -57,7 +57,8 @@ def finite_differences(spec: NetworkSpec, params, X, Y, entries) -> dict:
         h = 1e-3 * max(1.0, abs(base))
         values = []
         for offset in (-2, -1, 1, 2):
-            shifted = {key: value.copy() for key, value in params.items()}
+            shifted = dict(params)  # copy only the array that moves
+            shifted[name] = params[name].copy()
             shifted[name][index] = base + offset * h
             values.append(reference_cost(spec, shifted, X, Y))
         result[(name, index)] = (values[0] - 8 * values[1] + 8 * values[2] - values[3]) / (12 * h)

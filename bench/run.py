@@ -1,0 +1,240 @@
+"""nnsteps benchmarks (issue 6): `python bench/run.py [--quick] [--json FILE]` prints a table of medians with same-run ratios.
+
+Items: cold `nnsteps render tutorial --to html,tex,md` vs cold `python -c "import sympy, numpy, jinja2"`;
+`nnsteps --help` and `nnsteps examples`; all gradient formulas plus one-sample numbers for [2,3,2,1], [4,8,8,3],
+[16,32,32,10], [784,32,10] (fresh process each, time per parameter); the [16,32,32,10] summary document;
+the compiled gradient function vs the exported module, a hand-written NumPy backprop and torch autograd
+(float64, CPU; only when torch is installed: `pip install -e .[bench]`) at batch 1 and 1000; 200 exercise
+variants of the tutorial with --jobs 2. An item whose command is not available is skipped with a note.
+--quick (for CI, tests/test_bench_quick.py): small sizes, one or two repeats; it checks that the gradient
+functions agree and reports scaling, and never asserts absolute times. Exit 1 when a correctness check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import util
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cases  # noqa: E402
+
+FULL_SIZES = ((2, 3, 2, 1), (4, 8, 8, 3), (16, 32, 32, 10), (784, 32, 10))
+QUICK_SIZES = ((4, 8, 8, 3), (16, 32, 32, 10), (128, 32, 10))
+
+
+class Table:
+    """Rows of (item, setting, median, ratio, target, verdict) and the raw figures for --json."""
+
+    def __init__(self):
+        self.rows, self.records, self.failed = [], [], False
+
+    def add(self, item, setting, seconds, ratio="", target="", met=None, **extra):
+        verdict = "" if met is None else ("met" if met else "MISSED")
+        self.rows.append((item, setting, _seconds(seconds), ratio, target, verdict))
+        self.records.append({"item": item, "setting": setting, "seconds": seconds, "ratio": ratio,
+                             "target": target, "met": met, **extra})
+
+    def skip(self, item, note):
+        self.rows.append((item, "skipped", "", "", "", note))
+        self.records.append({"item": item, "skipped": note})
+
+    def render(self) -> str:
+        header = ("item", "setting", "median", "ratio (same run)", "target", "")
+        widths = [max(len(str(r[i])) for r in self.rows + [header]) for i in range(6)]
+        line = lambda r: "| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |"  # noqa: E731
+        return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [line(r) for r in self.rows])
+
+
+def _seconds(value) -> str:
+    if value is None or value == "":
+        return ""
+    if value < 1e-3:
+        return f"{value * 1e6:.1f} µs"
+    return f"{value * 1e3:.1f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def _command_available(name: str) -> bool:
+    return util.find_spec(f"nnsteps.commands.{name}") is not None
+
+
+def _nnsteps() -> list[str]:
+    script = shutil.which("nnsteps")
+    return [script] if script else [sys.executable, "-m", "nnsteps"]
+
+
+def cold(commands: dict, repeats: int, cwd: str, warm_up: bool = True) -> dict:
+    """Median wall time of each command in a fresh process, run round-robin (a first warm-up run discarded)."""
+    times = {name: [] for name in commands}
+    for round_ in range(0 if warm_up else 1, repeats + 1):
+        for name, argv in commands.items():
+            start = time.perf_counter()
+            result = subprocess.run(argv, capture_output=True, text=True, cwd=cwd)
+            elapsed = time.perf_counter() - start
+            if result.returncode != 0:
+                raise RuntimeError(f"{' '.join(argv)} failed: {result.stderr.strip()[-500:]}")
+            if round_:
+                times[name].append(elapsed)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def bench_startup(table: Table, repeats: int, work: str) -> None:
+    base = [sys.executable, "-c", "import sympy, numpy, jinja2"]
+    commands = {"import": base, "help": _nnsteps() + ["--help"], "examples": _nnsteps() + ["examples"]}
+    render = _command_available("render")
+    if render:
+        commands["render"] = _nnsteps() + ["render", "tutorial", "--to", "html,tex,md", "-o", os.path.join(work, "render")]
+    t = cold(commands, repeats, work, warm_up=repeats > 1)
+    table.add("bare imports, cold", 'python -c "import sympy, numpy, jinja2"', t["import"], "1.00x")
+    if render:
+        ratio = t["render"] / t["import"]
+        table.add("render tutorial, cold", "--to html,tex,md", t["render"], f"{ratio:.2f}x imports", "<= 2.0x imports",
+                  ratio <= 2.0, value=ratio)
+    else:
+        table.skip("render tutorial, cold", "`nnsteps render` not available in this checkout")
+    for name in ("help", "examples"):
+        table.add(f"nnsteps {'--help' if name == 'help' else name}, cold", "", t[name],
+                  f"{t[name] / t['import']:.2f}x imports", "<= 0.2 s", t[name] <= 0.2)
+
+
+def bench_derivation(table: Table, sizes, repeats: int) -> list[dict]:
+    figures = []
+    for layers in sizes:
+        m = cases.measure_derivation(layers, repeats)
+        n = m["parameters"]
+        name = "[" + ",".join(map(str, layers)) + "]"
+        per = m["gradients"] / n
+        big = tuple(layers) == (784, 32, 10)
+        table.add(f"one-sample numbers {name}", f"{n} params: derive(), cross-checked", m["numbers"],
+                  f"{m['numbers'] / n * 1e6:.0f} µs/param")
+        table.add(f"all gradient formulas {name}", "d.all_gradients()", m["gradients"], f"{per * 1e6:.1f} µs/param",
+                  "<= 2 s" if big else "", (m["gradients"] <= 2.0) if big else None)
+        table.add(f"every delta formula {name}", "d.delta_formula(l, k)", m["deltas"], "")
+        table.add(f"total {name}", "fresh process, after imports", m["total"], f"{m['total'] / n * 1e6:.0f} µs/param",
+                  "<= 3 s" if big else "", (m["total"] <= 3.0) if big else None)
+        figures.append({"layers": list(layers), **m, "per_parameter": per})
+    per = [f["per_parameter"] for f in figures if f["parameters"] >= 100]
+    if len(per) >= 2:
+        spread = max(per) / min(per)
+        span = f"{min(f['parameters'] for f in figures if f['parameters'] >= 100)}..{max(f['parameters'] for f in figures)} params"
+        table.add("linear: δ·x time per parameter, max/min", span, None, f"{spread:.2f}x", "<= 2x", spread <= 2.0, value=spread)
+    return figures
+
+
+def bench_document(table: Table, repeats: int, work: str) -> None:
+    if not _command_available("render"):
+        table.skip("[16,32,32,10] summary document, cold", "`nnsteps render` not available in this checkout")
+        return
+    from nnsteps.commands.train import trained_toml  # a TOML writer for the spec mapping
+
+    mapping = cases.network_mapping((16, 32, 32, 10))
+    import numpy as np
+    from nnsteps.derive.derivation import derive
+    from nnsteps.spec import spec_from_mapping
+
+    d = derive(spec_from_mapping(mapping), check=False)
+    path = Path(work) / "net16.toml"
+    path.write_text(trained_toml(mapping, {k: np.asarray(v, dtype=float) for k, v in d.params.items()}))
+    argv = _nnsteps() + ["render", str(path), "--detail", "summary", "--to", "html", "-o", os.path.join(work, "doc")]
+    t = cold({"doc": argv}, repeats, work)["doc"]
+    table.add("[16,32,32,10] summary document, cold", "--detail summary --to html", t, "", "<= 1.5 s", t <= 1.5)
+
+
+def bench_gradients(table: Table, sizes, batches, repeats: int) -> bool:
+    agree = True
+    for layers in sizes:
+        for batch in batches:
+            t = cases.child("gradients", list(layers), batch, repeats)
+            agree &= t["agree"]
+            name = "[" + ",".join(map(str, layers)) + f"] batch {batch}"
+            table.add(f"hand-written NumPy backprop {name}", "per call", t["hand"], "1.00x")
+            ratio = t["compiled"] / t["hand"]
+            target = "<= 1.3x hand" if batch >= 1000 else ""
+            table.add(f"compiled d.gradient_function() {name}", "per call", t["compiled"], f"{ratio:.2f}x hand",
+                      target, (ratio <= 1.3) if target else None, value=ratio)
+            ratio = t["exported"] / t["hand"]
+            table.add(f"exported NumPy module {name}", "per call", t["exported"], f"{ratio:.2f}x hand",
+                      target, (ratio <= 1.3) if target else None, value=ratio)
+            if "torch" in t:
+                speed, exported = t["torch"] / t["compiled"], t["torch"] / t["exported"]
+                target = "compiled >= 2.5x faster" if batch == 1 else ""
+                table.add(f"torch autograd float64 {name}", f"CPU, {t['torch_threads']} thread(s)", t["torch"],
+                          f"{speed:.2f}x compiled, {exported:.2f}x exported", target,
+                          (speed >= 2.5) if target else None, value=speed, exported=exported)
+            else:
+                table.skip(f"torch autograd {name}", "torch not installed (pip install -e .[bench])")
+            if not t["agree"]:
+                table.skip(f"agreement {name}", f"MISMATCH: relative error {t['relative_error']:.1e}")
+    return agree
+
+
+def bench_exercises(table: Table, count: int, work: str) -> None:
+    if not _command_available("exercises"):
+        table.skip(f"{count} exercise variants", "`nnsteps exercises` not available in this checkout")
+        return
+    argv = _nnsteps() + ["exercises", "tutorial", "--count", str(count), "--jobs", "2", "--format", "html",
+                         "--no-progress", "-o", os.path.join(work, "exercises")]
+    t = cold({"exercises": argv}, 1, work, warm_up=False)["exercises"]
+    target = "<= 20 s" if count == 200 else ""
+    table.add(f"{count} exercise variants of the tutorial, cold", "html, --jobs 2", t, f"{t / count * 1e3:.0f} ms/variant",
+              target, (t <= 20.0) if target else None)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import numpy
+    import sympy
+
+    from importlib import metadata
+
+    try:
+        torch = f", torch {metadata.version('torch')}"
+    except metadata.PackageNotFoundError:
+        torch = ", no torch"
+    return (f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; Python {platform.python_version()}, "
+            f"SymPy {sympy.__version__}, NumPy {numpy.__version__}{torch}; load average before the run "
+            f"{os.getloadavg()[0]:.2f}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes and few repeats (CI)")
+    parser.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
+    args = parser.parse_args(argv)
+    table, quick, described = Table(), args.quick, machine()
+    with tempfile.TemporaryDirectory() as work:
+        bench_startup(table, 1 if quick else 5, work)
+        figures = bench_derivation(table, QUICK_SIZES if quick else FULL_SIZES, 1 if quick else 3)
+        if not quick:
+            bench_document(table, 3, work)
+        sizes = ((2, 3, 2, 1),) if quick else ((2, 3, 2, 1), (16, 32, 32, 10))
+        agree = bench_gradients(table, sizes, (1, 1000), 3 if quick else 9)
+        bench_exercises(table, 4 if quick else 200, work)
+    print(f"machine: {described}")
+    print(table.render())
+    if args.json:
+        Path(args.json).write_text(json.dumps({"machine": described, "quick": quick, "rows": table.records,
+                                               "derivation": figures, "agree": agree}, indent=1))
+    if not agree:
+        print("error: the gradient functions disagree", file=sys.stderr)
+    return 0 if agree else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""`nnsteps export SPEC --to numpy|latex [-o FILE] [--expanded]`: the derived formulas as a NumPy module or LaTeX."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+FORMATS = ("numpy", "latex")
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "export", help="write the derived formulas as a standalone NumPy module or as LaTeX",
+        description="Write the derived formulas as a standalone NumPy module (forward, cost, gradients; "
+                    "no nnsteps import) or as LaTeX (equations, deltas, gradients, matrix form).")
+    parser.add_argument("spec", nargs="?", help="spec file or built-in name (default: tutorial)")
+    parser.add_argument("--to", required=True, choices=FORMATS, help="numpy: a Python module; latex: the formulas")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
+    parser.add_argument("--expanded", action="store_true",
+                        help="latex only: add every gradient fully expanded in inputs and parameters (small networks)")
+
+
+def run(args) -> int:
+    from ..derive.errors import SpecError
+    from ..network import Network
+
+    if args.expanded and args.to != "latex":
+        raise SpecError("--expanded", "goes with --to latex only")
+    derivation = Network.from_file(args.spec or "tutorial").derive()
+    if args.to == "numpy":
+        from ..derive.codegen import numpy_module
+
+        text = numpy_module(derivation)
+    else:
+        text = latex_formulas(derivation, expanded=args.expanded)
+    if args.output:
+        write_atomic(Path(args.output), text)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write to a temporary file in the same folder, then os.replace: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+# -- LaTeX --------------------------------------------------------------------
+def _latex_printer(spec):
+    """The document's notation printer when the render package has it, else sympy.latex with network names."""
+    try:
+        from ..render.printer import printer_for
+    except ImportError:
+        printer_for = None
+    if printer_for is not None:
+        printer = printer_for("tutorial", spec)
+        return printer.doprint, printer.symbol
+    import sympy as sp
+
+    from ..derive.model import symbol_ref
+
+    def name(symbol) -> str:
+        ref = symbol_ref(symbol)
+        if ref is None:
+            return sp.latex(symbol)
+        if ref.kind in ("J", "y"):
+            return "J" if ref.kind == "J" else f"y_{{{ref.indices[0]}}}"
+        letter = r"\delta" if ref.kind == "delta" else ref.kind
+        return f"{letter}^{{({ref.layer})}}_{{{','.join(map(str, ref.indices))}}}"
+
+    def latex(expression) -> str:
+        names = {s: name(s) for s in getattr(expression, "free_symbols", ())}
+        return sp.latex(expression, symbol_names=names)
+
+    return latex, name
+
+
+def _align(rows: list[str]) -> list[str]:
+    return [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}", ""]
+
+
+def latex_formulas(derivation, expanded: bool = False) -> str:
+    """LaTeX (amsmath) of the receptor and neuron equations, cost, deltas, gradients and matrix form; no numbers."""
+    spec, net, backprop = derivation.spec, derivation.net, derivation.backprop
+    latex, symbol = _latex_printer(spec)
+    L, sizes = spec.depth, spec.layers
+    loss = r"\mathcal{L}"
+    partial = lambda bottom: rf"\frac{{\partial {loss}}}{{\partial {bottom}}}"  # noqa: E731
+    out = [
+        f"% {spec.title or spec.name}: layers {list(spec.layers)}, activations {', '.join(spec.activations)}, loss {spec.loss}",
+        "% The formulas derived by nnsteps (SymPy, chain rule layer by layer); written by `nnsteps export --to latex`.",
+        r"% Needs \usepackage{amsmath,amssymb,bm}; \input this file inside a document.",
+        "",
+        "% Receptors and neurons",
+    ]
+    rows = []
+    for l in range(1, L + 1):
+        for k in range(1, sizes[l] + 1):
+            receptor = net.receptor(l, k)
+            terms = [f"{symbol(w)} {symbol(x)}" for w, x in receptor.terms[:-1]] + [symbol(receptor.terms[-1])]
+            rows.append(f"{symbol(receptor.lhs)} &= " + " + ".join(terms))
+        for k in range(1, sizes[l] + 1):
+            neuron = net.neuron(l, k)
+            rows.append(f"{symbol(neuron.lhs)} &= {latex(neuron.rhs)}")
+    out += _align(rows)
+    reduction = r"\frac{1}{n}" if spec.reduction == "mean" else ""
+    out += ["% Cost: per sample, and for the batch of n samples"]
+    out += _align([f"{loss} &= {latex(net.sample_cost)}", rf"J &= {reduction}\sum_{{s=1}}^{{n}} {loss}_s"])
+    out += ["% Deltas: delta = dL/dz for one sample, from the output layer back"]
+    rows = []
+    for l in range(L, 0, -1):
+        for k in range(1, sizes[l] + 1):
+            formula = backprop.delta(l, k)
+            line = f"{symbol(formula.symbol)} &= {latex(formula.chain)}"
+            if formula.simplified != formula.chain:
+                line += f" = {latex(formula.simplified)}"
+            rows.append(line)
+    out += _align(rows)
+    out += ["% Gradients for one sample (the batch gradient is the same reduction of the per-sample ones)"]
+    gradients = derivation.all_gradients()
+    out += _align([f"{partial(symbol(p))} &= {latex(g)}" for p, g in gradients.items()])
+    if expanded:
+        out += ["% Gradients fully expanded in inputs, targets and parameters"]
+        out += _align([f"{partial(symbol(p))} &= {latex(derivation.expand(g))}" for p, g in gradients.items()])
+    out += ["% Matrix form (rows are samples)"]
+    out += _align([f"{latex(e.lhs)} &= {latex(e.rhs)}" for e in derivation.matrix_form()])
+    return "\n".join(out)

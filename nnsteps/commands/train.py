@@ -1,0 +1,163 @@
+"""`nnsteps train SPEC --steps N [--every K] [-o trained.toml]`: gradient descent with the compiled gradients."""
+
+from __future__ import annotations
+
+import sys
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "train", help="run gradient descent with the derived gradients and write the trained spec",
+        description="Gradient descent with the compiled gradients of the derivation (learning_rate, batch_size and "
+                    "update_biases from the spec), printing the cost every K iterations; -o writes the spec back "
+                    "with the trained parameters, ready for `nnsteps render`.")
+    parser.add_argument("spec", nargs="?", help="spec file or built-in name (default: tutorial)")
+    parser.add_argument("--steps", type=_count, required=True, metavar="N", help="gradient-descent iterations")
+    parser.add_argument("--every", type=_count, default=100, metavar="K",
+                        help="print the cost every K iterations (default 100; 0: only first and last)")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the trained spec (TOML) here")
+
+
+def _count(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 0")
+    return value
+
+
+def _progress(steps: int):
+    """range(steps) with a tqdm progress bar on standard error when it is a terminal; plain without tqdm."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return range(steps), print
+    bar = tqdm(range(steps), desc="training", unit="step", file=sys.stderr, disable=None, leave=False)
+    return bar, lambda text: tqdm.write(text, file=sys.stdout)
+
+
+def gradient_descent(derivation, steps: int, every: int = 100, say=None):
+    """Parameters after `steps` iterations of theta <- theta - eta dJ/dtheta; prints the full-data cost every `every`."""
+    import numpy as np
+
+    from ..derive.errors import NumericalError
+    from ..derive.evaluate import CompiledNetwork, batches
+
+    spec = derivation.spec
+    compiled = derivation.compiled if not derivation.exact else CompiledNetwork(derivation.net, derivation.backprop)
+    gradients = compiled.gradients  # the same function as derivation.gradient_function()
+    params = {name: np.array(value, dtype=float) for name, value in derivation.params.items()}
+    X, Y = np.asarray(derivation.X, dtype=float), np.asarray(derivation.Y, dtype=float)
+    rate = float(spec.learning_rate)
+    iterations, say = _progress(steps) if say is None else (range(steps), say)
+
+    def report(i: int, final: bool = False) -> float:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            cost = float(compiled.cost(params, X, Y))
+        if not np.isfinite(cost):
+            raise NumericalError("learning_rate", f"the cost is {cost} by iteration {i}: gradient descent diverged; lower learning_rate ({rate:g})")
+        say(f"Iteration {i}: Loss = {cost:.6f}" + (" (final)" if final else ""))
+        return cost
+
+    costs = [report(0)]
+    for i, rows in zip(iterations, batches(len(X), spec.batch_size, steps)):
+        if i and every and i % every == 0:
+            costs.append(report(i))
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence shows as a non-finite cost at the next report
+            grads = gradients(params, X[rows], Y[rows])
+            for name in params:  # gradient descent: theta <- theta - eta * dJ/dtheta
+                if name[0] == "W" or spec.update_biases:
+                    params[name] = params[name] - rate * grads[name]
+    costs.append(report(steps, final=True))
+    return params, costs
+
+
+def run(args) -> int:
+    from ..network import Network
+
+    network = Network.from_file(args.spec or "tutorial")
+    derivation = network.derive()
+    params, costs = gradient_descent(derivation, args.steps, args.every)
+    if args.output:
+        from pathlib import Path
+
+        from .export import write_atomic
+
+        header = (f"{derivation.spec.title or derivation.spec.name}: trained by `nnsteps train` for {args.steps} steps "
+                  f"(learning rate {float(derivation.spec.learning_rate):g}); cost {costs[0]:.6g} -> {costs[-1]:.6g}")
+        text = trained_toml(source_mapping(args.spec or "tutorial"), params, header)
+        write_atomic(Path(args.output), text)
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+# -- the trained spec ----------------------------------------------------------
+def source_mapping(source: str) -> dict:
+    """The spec's fields as written (file or built-in), decimals kept exactly."""
+    import tomllib
+    from decimal import Decimal
+    from pathlib import Path
+
+    from ..spec import builtin_text, read_mapping
+
+    path = Path(source)
+    if path.is_file():
+        return read_mapping(path)
+    return tomllib.loads(builtin_text(source), parse_float=Decimal)
+
+
+def trained_toml(mapping: dict, params: dict, header: str = "") -> str:
+    """The same spec with [parameters] replaced by the trained values (floats written with repr) and no [init]."""
+    fields = {key: value for key, value in mapping.items() if key not in ("parameters", "init")}
+    trained = {}
+    for name in sorted(params, key=lambda n: (int(n[1:]), n[0] != "W")):  # W1, b1, W2, b2, ...
+        trained[name] = params[name].tolist()
+    tables = {key: value for key, value in fields.items() if isinstance(value, dict)}
+    plain = {key: value for key, value in fields.items() if key not in tables}
+    ordered = {**plain, "parameters": trained, **tables}
+    lines = [f"# {line}" for line in header.splitlines()]
+    lines += _toml_table(ordered, [])
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _toml_table(table: dict, path: list[str]) -> list[str]:
+    lines = [f"[{'.'.join(_toml_key(p) for p in path)}]"] if path else []
+    nested = {key: value for key, value in table.items() if isinstance(value, dict)}
+    lines += [f"{_toml_key(key)} = {_toml_value(value)}" for key, value in table.items() if key not in nested]
+    for key, value in nested.items():
+        lines += [""] + _toml_table(value, path + [key])
+    return lines
+
+
+def _toml_key(key: str) -> str:
+    import json
+    import re
+
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
+
+
+def _toml_value(value) -> str:
+    import json
+    import math
+    from decimal import Decimal
+    from fractions import Fraction
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"cannot write {value} into a spec")
+        return repr(value)  # the shortest decimal that reads back as the same float
+    if isinstance(value, (Decimal, Fraction)):
+        return str(value) if isinstance(value, Decimal) else repr(float(value))
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} as TOML")
