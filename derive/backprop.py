@@ -118,6 +118,9 @@ class Backprop:
 
     def __init__(self, net: SymbolicNetwork):
         self.net = net
+        # memos of derived formulas: each is derived once, whichever document or path asks for it
+        self._output_deltas: dict[int, DeltaFormula] = {}
+        self._loss_gradients: dict[int, sp.Expr] = {}
 
     def calculus(self, layer: int) -> LayerCalculus:
         return _calculus(self.net._generic_form(layer))
@@ -162,7 +165,9 @@ class Backprop:
 
     def dJ_dx(self, m: int) -> sp.Expr:
         """d loss / d x^(L)_m for one sample."""
-        return sp.diff(self.net.sample_cost, self.net.x(self.net.L, m))
+        if m not in self._loss_gradients:
+            self._loss_gradients[m] = sp.diff(self.net.sample_cost, self.net.x(self.net.L, m))
+        return self._loss_gradients[m]
 
     def dz_dx(self, layer: int, i: int, j: int) -> Factor:
         # dz^(l)_j / dx^(l-1)_i = w^(l)_{i,j}
@@ -184,6 +189,12 @@ class Backprop:
 
     # -- deltas ------------------------------------------------------------
     def output_delta(self, k: int) -> DeltaFormula:
+        """delta^(L)_k, derived and simplified once per output neuron."""
+        if k not in self._output_deltas:
+            self._output_deltas[k] = self._derive_output_delta(k)
+        return self._output_deltas[k]
+
+    def _derive_output_delta(self, k: int) -> DeltaFormula:
         # delta^(L)_k = sum_m dJ/dx^(L)_m * dx^(L)_m/dz^(L)_k  (only m = k unless softmax)
         net, L = self.net, self.net.L
         ms = range(1, net.spec.layers[L] + 1) if net.activation(L).vector else [k]

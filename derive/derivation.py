@@ -159,9 +159,14 @@ class Derivation:
         return self._number(result) if self.exact else float(result)
 
     def gradient_function(self):
-        """A compiled NumPy function (params, X, Y) -> {"W1": dJ/dW1, ...} for float64 arrays."""
-        compiled = self.compiled if not self.exact else _compiled_float(self)
-        return compiled.gradients
+        """A compiled NumPy function (params, X, Y) -> {"W1": dJ/dW1, ...} for float64 arrays.
+
+        It is the exported module (`nnsteps export --to numpy`) compiled in memory: plain NumPy
+        code printed from the derived formulas, the batch reduction applied.
+        """
+        from .codegen import compile_module
+
+        return compile_module(self).gradients
 
     def to_json(self) -> dict:
         """The JSON document of `nnsteps derive --json`."""
@@ -182,10 +187,6 @@ class Derivation:
             "updated": {k: as_list(v) for k, v in self.training.trajectory[-1].items()},
             "history": [float(c) for c in self.training.history],
         }
-
-
-def _compiled_float(derivation: Derivation) -> CompiledNetwork:
-    return CompiledNetwork(derivation.net, derivation.backprop, exact=False)
 
 
 def _require_finite(spec: NetworkSpec, forward: ForwardState, backward: BackwardState) -> None:

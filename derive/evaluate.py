@@ -73,7 +73,8 @@ class CompiledNetwork:
 
     def __init__(self, net: SymbolicNetwork, backprop: Backprop, exact: bool = False):
         self.net, self.exact = net, exact
-        compile_ = _substitution if exact else (lambda args, expr: sp.lambdify(args, expr, "numpy"))
+        # modules=[np] (the module, not the name "numpy") avoids lambdify's `from numpy import *` of every submodule
+        compile_ = _substitution if exact else (lambda args, expr: sp.lambdify(args, expr, [np]))
         spec, L = net.spec, net.L
         self._activation, self._derivative = {}, {}
         for l in range(1, L + 1):

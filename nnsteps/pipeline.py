@@ -79,6 +79,20 @@ def documents(derivation: Derivation, options: RenderOptions = RenderOptions()) 
     return out
 
 
+def check_output_folder(folder: Path, field: str = "--output") -> None:
+    """Refuse, before any work, a folder that is a file, cannot be written, or lies inside the installed package."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise SpecError(field, f"{folder} is a file, not a folder; choose a folder for the documents")
+    package = Path(__file__).resolve().parent
+    target = folder.resolve()
+    if target == package or package in target.parents:
+        raise SpecError(field, f"{folder} is inside the installed nnsteps package; choose another folder")
+    existing = next(p for p in (target, *target.parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise SpecError(field, f"cannot write into {folder} ({existing} is not writable); choose another folder")
+
+
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Write through a temporary file in the same folder, then rename: never a half-written file."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -120,6 +134,7 @@ def compile_pdf(tex_name: str, tex_source: str) -> bytes:
 
 def render(source, out_dir: str | Path = "output", options: RenderOptions = RenderOptions()) -> list[Path]:
     """Spec (file, built-in name or NetworkSpec) -> derivation -> documents, all made before any file is written."""
+    check_output_folder(Path(out_dir))
     spec = load_spec(source) if source is None or isinstance(source, (str, Path)) else source
     derivation = derive(spec)
     texts = documents(derivation, options)
@@ -132,7 +147,10 @@ def render(source, out_dir: str | Path = "output", options: RenderOptions = Rend
     folder = Path(out_dir)
     written = []
     for name in sorted(files):
-        write_atomic(folder / name, files[name])
+        try:
+            write_atomic(folder / name, files[name])
+        except OSError as error:
+            raise SpecError("--output", f"cannot write {folder / name}: {error.strerror or error}") from None
         written.append(folder / name)
     return written
 

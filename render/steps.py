@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..derive.derivation import Derivation
-from ..derive.errors import SpecError
+from ..derive.errors import SpecError, UnsupportedError
 from .backward import backward_matrix_section, hidden_section, output_section
 from .closing import update_section, verification_section
 from .context import Context
@@ -21,6 +21,7 @@ from .records import M, WorkedExample, text
 
 DETAILS = ("full", "summary")
 SUMMARY_ABOVE = 60  # parameters; larger networks default to summary detail
+MAX_FULL_DETAIL = 400  # parameters; full detail above this would be thousands of pages
 
 
 def default_detail(spec) -> str:
@@ -69,6 +70,9 @@ def worked_example(derivation: Derivation, notation: str = "tutorial", detail: s
     detail = detail or default_detail(spec)
     if detail not in DETAILS:
         raise SpecError("--detail", f"{detail!r} must be one of {', '.join(DETAILS)}")
+    if detail == "full" and spec.n_parameters > MAX_FULL_DETAIL:
+        raise UnsupportedError("--detail", f"full detail writes every scalar step; {spec.n_parameters} parameters "
+                               f"is more than {MAX_FULL_DETAIL}: use --detail summary")
     if not 2 <= digits <= 15:
         raise SpecError("--digits", f"{digits} must lie between 2 and 15")
     ctx = Context(derivation, notation, detail, digits)

@@ -80,7 +80,7 @@ def test_compiled_gradient_function_matches_the_derivation(spec):
     d = derive(spec, check=False)
     grads = d.gradient_function()(d.params, d.X, d.Y)
     for name, value in d.backward.gradients.items():
-        np.testing.assert_allclose(grads[name], value, rtol=0, atol=0)
+        np.testing.assert_allclose(grads[name], value, rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize("layers", [[16, 32, 32, 10]])
