@@ -5,3 +5,21 @@ Command modules import SymPy/NumPy inside `run` only, so `nnsteps --help` stays 
 
 # the order in which `nnsteps --help` lists them
 COMMAND_MODULES = ("derive", "render", "check", "exercises", "export", "train", "examples")
+
+
+def whole_number(text: str, least: int = 0) -> int:
+    """An argparse type: a whole number of at least `least`."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least {least}")
+    return value
+
+
+def positive_number(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    return whole_number(text, least=1)

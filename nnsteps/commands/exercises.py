@@ -2,6 +2,7 @@
 
 import os
 
+from . import positive_number, whole_number
 
 SHARED_ASSETS = "../assets/"  # from vNNN/ to the set's assets/ folder
 
@@ -13,33 +14,12 @@ def add_parser(subparsers):
                     "and write for each an exercise sheet with blanks, a worked solution, its spec and an answers file "
                     "that `nnsteps check` accepts, plus manifest.csv and manifest.json.")
     parser.add_argument("spec", nargs="?", help="spec file or built-in name (default: tutorial)")
-    parser.add_argument("--count", type=_positive, default=10, metavar="N", help="number of variants (default 10)")
-    parser.add_argument("--seed", type=_whole, default=0, metavar="S", help="seed; variant v draws from default_rng([S, v])")
+    parser.add_argument("--count", type=positive_number, default=10, metavar="N", help="number of variants (default 10)")
+    parser.add_argument("--seed", type=whole_number, default=0, metavar="S", help="seed; variant v draws from default_rng([S, v])")
     parser.add_argument("-o", "--output", metavar="DIR", help="output folder (default: exercises-<spec name>)")
-    parser.add_argument("--jobs", type=_positive, default=None, metavar="K", help="worker processes (default: all cores)")
+    parser.add_argument("--jobs", type=positive_number, default=None, metavar="K", help="worker processes (default: all cores)")
     parser.add_argument("--format", choices=("html", "md"), default="html", help="document format (default html)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-
-def _whole(text: str) -> int:
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 0")
-    return value
-
-
-def _positive(text: str) -> int:
-    import argparse
-
-    value = _whole(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
 
 
 def run(args) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from . import whole_number
+
 
 def add_parser(subparsers):
     parser = subparsers.add_parser(
@@ -12,22 +14,10 @@ def add_parser(subparsers):
                     "update_biases from the spec), printing the cost every K iterations; -o writes the spec back "
                     "with the trained parameters, ready for `nnsteps render`.")
     parser.add_argument("spec", nargs="?", help="spec file or built-in name (default: tutorial)")
-    parser.add_argument("--steps", type=_count, required=True, metavar="N", help="gradient-descent iterations")
-    parser.add_argument("--every", type=_count, default=100, metavar="K",
+    parser.add_argument("--steps", type=whole_number, required=True, metavar="N", help="gradient-descent iterations")
+    parser.add_argument("--every", type=whole_number, default=100, metavar="K",
                         help="print the cost every K iterations (default 100; 0: only first and last)")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the trained spec (TOML) here")
-
-
-def _count(text: str) -> int:
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 0")
-    return value
 
 
 def _progress(steps: int):
