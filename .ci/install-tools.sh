@@ -52,5 +52,5 @@ for bin in /usr/bin/chromium pdflatex pdftoppm; do
   command -v "$bin" >/dev/null || { echo "install-tools: missing $bin" >&2; exit 1; }
 done
 /usr/bin/chromium --version 2>/dev/null
-pdflatex --version | head -n 1
-pdftoppm -v 2>&1 | head -n 1
+pdflatex --version | sed -n 1p  # sed reads everything: no SIGPIPE under pipefail
+pdftoppm -v 2>&1 | sed -n 1p
