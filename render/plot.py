@@ -39,6 +39,12 @@ def _scale(history) -> tuple:
     return values, low, high, x, y
 
 
+def _labelled_steps(values) -> range:
+    """The steps that get an axis label: at most about ten, evenly spaced, starting at 0."""
+    steps = len(values) - 1
+    return range(0, steps + 1, max(1, math.ceil(steps / 10)))
+
+
 def cost_plot_svg(history, title: str = "Cost after each step") -> str:
     """A self-contained <svg> line plot of the cost against the step."""
     values, low, high, x, y = _scale(history)
@@ -51,9 +57,7 @@ def cost_plot_svg(history, title: str = "Cost after each step") -> str:
         ty = y(tick)
         parts.append(f'<line x1="{LEFT - 4:g}" y1="{ty:.2f}" x2="{WIDTH - RIGHT:g}" y2="{ty:.2f}" stroke="#e4e7eb"/>')
         parts.append(f'<text x="{LEFT - 8:g}" y="{ty + 4:.2f}" text-anchor="end" font-size="11">{format_number(tick, 4)}</text>')
-    steps = len(values) - 1
-    every = max(1, math.ceil(steps / 10))
-    for t in range(0, steps + 1, every):
+    for t in _labelled_steps(values):
         parts.append(f'<text x="{x(t):.2f}" y="{HEIGHT - BOTTOM + 16:g}" text-anchor="middle" font-size="11">{t}</text>')
     parts.append(f'<text x="{LEFT + (WIDTH - LEFT - RIGHT) / 2:g}" y="{HEIGHT - 6:g}" text-anchor="middle" '
                  'font-size="12">step</text>')
@@ -77,9 +81,7 @@ def cost_plot_tikz(history) -> str:
         ty = y(tick)
         lines.append(rf"\draw[gray!30] ({cm(LEFT)},{flip(ty)}) -- ({cm(WIDTH - RIGHT)},{flip(ty)});")
         lines.append(rf"\node[anchor=east] at ({cm(LEFT - 4)},{flip(ty)}) {{\({format_number(tick, 4)}\)}};")
-    steps = len(values) - 1
-    every = max(1, math.ceil(steps / 10))
-    for t in range(0, steps + 1, every):
+    for t in _labelled_steps(values):
         lines.append(rf"\node[anchor=north] at ({cm(x(t))},{flip(HEIGHT - BOTTOM + 2)}) {{{t}}};")
     lines.append(rf"\node at ({cm(LEFT + (WIDTH - LEFT - RIGHT) / 2)},{flip(HEIGHT - 8)}) {{step}};")
     points = " -- ".join(f"({cm(x(t))},{flip(y(v))})" for t, v in enumerate(values))
