@@ -88,7 +88,7 @@ def build_all(chunks, workers: int, progress) -> list:
         pool = multiprocessing.get_context("fork").Pool(workers, initializer=quiet_worker)
         try:
             with progress() as bar:  # after the fork: tqdm's monitor thread stays in this process
-                for done in pool.imap_unordered(build_chunk, chunks):
+                for done in pool.imap_unordered(build_chunk_in_worker, chunks):
                     records.extend(done)
                     bar.update(len(done))
         except BaseException:  # an error, Ctrl-C or kill: no worker outlives the command
@@ -110,6 +110,20 @@ def quiet_worker() -> None:
     for stream in (0, 1, 2):  # a worker's errors travel back to the parent through the pool, not stderr
         os.dup2(devnull, stream)
     os.close(devnull)
+
+
+def build_chunk_in_worker(jobs) -> list:
+    """build_chunk, with an error the pool cannot send back (unpicklable) turned into one that it can."""
+    import pickle
+
+    try:
+        return build_chunk(jobs)
+    except Exception as error:
+        try:
+            pickle.loads(pickle.dumps(error))
+        except Exception:
+            raise RuntimeError(f"{error.__class__.__name__}: {error}") from None
+        raise
 
 
 def build_chunk(jobs) -> list:
