@@ -16,6 +16,9 @@ class NnstepsError(Exception):
         self.message = one_line(message)
         super().__init__(f"{self.field}: {self.message}" if self.field else self.message)
 
+    def __reduce__(self):  # pickled by worker processes (`nnsteps exercises --jobs`) with both arguments
+        return self.__class__, (self.field, self.message)
+
 
 class SpecError(NnstepsError):
     """The input is wrong: a spec, answers file or argument that cannot be used."""

@@ -306,16 +306,20 @@ class VariantRecord:
 def write_manifest(folder, spec, seed: int, fmt: str, records) -> None:
     """manifest.csv (one row per variant) and manifest.json (the same plus every answer)."""
     import csv
+    import io
     import json
     from pathlib import Path
 
+    from .files import write_atomic
+
     folder = Path(folder)
     columns = ("variant", "seed", "spec", "exercise", "solution", "answers", "questions", "cost")
-    with open(folder / "manifest.csv", "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(columns)
-        for r in records:
-            writer.writerow((r.variant, r.seed, r.spec, r.exercise, r.solution, r.answers, len(r.key), format(r.cost, ".10g")))
+    table = io.StringIO(newline="")
+    writer = csv.writer(table)
+    writer.writerow(columns)
+    for r in records:
+        writer.writerow((r.variant, r.seed, r.spec, r.exercise, r.solution, r.answers, len(r.key), format(r.cost, ".10g")))
+    write_atomic(folder / "manifest.csv", table.getvalue())
     document = {
         "source": spec.name, "title": spec.title, "seed": seed, "count": len(records), "format": fmt,
         "rng": "numpy.random.default_rng([seed, variant])",
@@ -323,7 +327,7 @@ def write_manifest(folder, spec, seed: int, fmt: str, records) -> None:
                       "solution": r.solution, "answers": r.answers, "cost": r.cost, "key": dict(r.key)}
                      for r in records],
     }
-    (folder / "manifest.json").write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_atomic(folder / "manifest.json", json.dumps(document, indent=1, ensure_ascii=False) + "\n")
 
 
 # -- how documents name a quantity ---------------------------------------------

@@ -1,9 +1,7 @@
-"""The document pipeline: spec -> derivation -> worked example -> documents -> atomic writes (and PDF)."""
+"""The document pipeline: spec -> derivation -> worked example -> documents (and PDF) -> one all-or-nothing write."""
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -12,6 +10,7 @@ from pathlib import Path
 
 from .derive.derivation import Derivation, derive
 from .derive.errors import SpecError, ToolMissingError, UnsupportedError
+from .files import check_output_folder, file_stem, write_atomic, write_files  # noqa: F401 (re-exported)
 from .spec import load_spec
 
 FORMATS = ("html", "tex", "md", "pdf")
@@ -30,12 +29,6 @@ class RenderOptions:
     digits: int = 6
     templates: str | Path | None = None
     assets_folder: str = ""  # HTML: link KaTeX from this relative folder instead of inlining it
-
-
-def file_stem(name: str) -> str:
-    """A file name from the spec's name: letters, digits, dot, dash and underscore only."""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")
-    return stem or "network"
 
 
 def _figures(derivation: Derivation, example, notation: str) -> dict:
@@ -79,47 +72,13 @@ def documents(derivation: Derivation, options: RenderOptions = RenderOptions()) 
     return out
 
 
-def check_output_folder(folder: Path, field: str = "--output") -> None:
-    """Refuse, before any work, a folder that is a file, cannot be written, or lies inside the installed package."""
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise SpecError(field, f"{folder} is a file, not a folder; choose a folder for the documents")
-    package = Path(__file__).resolve().parent
-    target = folder.resolve()
-    if target == package or package in target.parents:
-        raise SpecError(field, f"{folder} is inside the installed nnsteps package; choose another folder")
-    existing = next(p for p in (target, *target.parents) if p.exists())
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise SpecError(field, f"cannot write into {folder} ({existing} is not writable); choose another folder")
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write through a temporary file in the same folder, then rename: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def compile_pdf(tex_name: str, tex_source: str) -> bytes:
     """pdflatex in a scratch folder; the PDF's bytes, or an error with the end of the log."""
     if shutil.which(PDFLATEX[0]) is None:
         raise ToolMissingError("--to pdf", f"pdflatex is not installed; install it with: {INSTALL_TEX}")
     with tempfile.TemporaryDirectory(prefix="nnsteps-pdf-") as scratch:
         source = Path(scratch) / tex_name
-        source.write_text(tex_source, encoding="utf-8")
+        write_atomic(source, tex_source)
         try:
             result = subprocess.run([*PDFLATEX, source.name], cwd=scratch, capture_output=True, text=True,
                                     errors="replace", timeout=300, stdin=subprocess.DEVNULL)
@@ -132,9 +91,8 @@ def compile_pdf(tex_name: str, tex_source: str) -> bytes:
         return pdf.read_bytes()
 
 
-def render(source, out_dir: str | Path = "output", options: RenderOptions = RenderOptions()) -> list[Path]:
-    """Spec (file, built-in name or NetworkSpec) -> derivation -> documents, all made before any file is written."""
-    check_output_folder(Path(out_dir))
+def render_files(source, options: RenderOptions = RenderOptions()) -> dict[str, str | bytes]:
+    """Spec (file, built-in name or NetworkSpec) -> derivation -> file name: content of every document, in name order."""
     spec = load_spec(source) if source is None or isinstance(source, (str, Path)) else source
     derivation = derive(spec)
     texts = documents(derivation, options)
@@ -144,15 +102,21 @@ def render(source, out_dir: str | Path = "output", options: RenderOptions = Rend
         files[f"{stem}.pdf"] = compile_pdf(f"{stem}.tex", texts[f"{stem}.tex"])
         if "tex" not in options.formats:
             del files[f"{stem}.tex"]
-    folder = Path(out_dir)
-    written = []
-    for name in sorted(files):
-        try:
-            write_atomic(folder / name, files[name])
-        except OSError as error:
-            raise SpecError("--output", f"cannot write {folder / name}: {error.strerror or error}") from None
-        written.append(folder / name)
-    return written
+    return {name: files[name] for name in sorted(files)}
+
+
+def publish(out_dir: str | Path, files: dict[str, str | bytes]) -> list[Path]:
+    """Every file into the folder, or none of them (files.write_files); an OSError names --output."""
+    try:
+        return write_files(Path(out_dir), files)
+    except OSError as error:
+        raise SpecError("--output", f"cannot write into {out_dir}: {error.strerror or error}") from None
+
+
+def render(source, out_dir: str | Path = "output", options: RenderOptions = RenderOptions()) -> list[Path]:
+    """Spec (file, built-in name or NetworkSpec) -> documents, all made before any file is written, then all written or none."""
+    check_output_folder(Path(out_dir))
+    return publish(out_dir, render_files(source, options))
 
 
 def notebook_html(derivation: Derivation) -> str:

@@ -145,7 +145,7 @@ def write_report(derivation, result, path: str, fmt: str, answers_name: str, dig
     from pathlib import Path
 
     from ..exercises import quantity_tex
-    from ..pipeline import write_atomic
+    from ..files import write_output
     from ..render.context import Context
     from ..render.environment import environment
     from ..render.numbers import format_number
@@ -177,4 +177,4 @@ def write_report(derivation, result, path: str, fmt: str, answers_name: str, dig
         from ..render.html import assets
 
         values["assets"] = assets("")
-    write_atomic(Path(path), environment(fmt).get_template(f"check_report.{fmt}").render(**values))
+    write_output(path, environment(fmt).get_template(f"check_report.{fmt}").render(**values), field="--report")

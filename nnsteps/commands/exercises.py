@@ -16,7 +16,9 @@ def add_parser(subparsers):
     parser.add_argument("spec", nargs="?", help="spec file or built-in name (default: tutorial)")
     parser.add_argument("--count", type=positive_number, default=10, metavar="N", help="number of variants (default 10)")
     parser.add_argument("--seed", type=whole_number, default=0, metavar="S", help="seed; variant v draws from default_rng([S, v])")
-    parser.add_argument("-o", "--output", metavar="DIR", help="output folder (default: exercises-<spec name>)")
+    parser.add_argument("-o", "--output", metavar="DIR", help="output folder, made whole or not at all (default: exercises-<spec name>)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing exercise folder whole (only one nnsteps made: it has manifest.json)")
     parser.add_argument("--jobs", type=positive_number, default=None, metavar="K", help="worker processes (default: all cores)")
     parser.add_argument("--format", choices=("html", "md"), default="html", help="document format (default html)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -25,54 +27,103 @@ def add_parser(subparsers):
 def run(args) -> int:
     import sys
     import time
-    from pathlib import Path
 
     from tqdm import tqdm  # a maintained progress bar: ETA and rate without hand-rolled terminal code
 
     from ..exercises import DEFAULT, VariantJob, questions, write_manifest
+    from ..files import check_output_folder, check_replaceable, file_stem, staged_folder, write_atomic
     from ..spec import load_spec
 
     spec = load_spec(args.spec or "tutorial")
     exercise = spec.exercise or DEFAULT
     questions(spec, exercise)  # a bad `ask` entry fails here, before any worker starts
-    folder = Path(args.output or f"exercises-{spec.name}")
-    folder.mkdir(parents=True, exist_ok=True)
-    if args.format == "html":  # one copy of KaTeX for the whole set, linked from every variant's documents
-        from ..render.html import vendor_files
-
-        (folder / "assets").mkdir(exist_ok=True)
-        for name, content in vendor_files().items():
-            (folder / "assets" / name).write_text(content, encoding="utf-8")
-    jobs = [VariantJob(spec, exercise, args.seed, v, str(folder), args.format) for v in range(1, args.count + 1)]
-    workers = min(args.jobs or os.cpu_count() or 1, len(jobs))
-    size = max(1, min(10, len(jobs) // (4 * workers)))  # a chunk shares one template environment
-    chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+    folder = output_folder(args.output, f"exercises-{file_stem(spec.name)}")
+    check_replaceable(folder, args.force, marker="manifest.json")
+    check_output_folder(folder)
+    workers = min(args.jobs or os.cpu_count() or 1, args.count)
     start = time.perf_counter()
-    bar = tqdm(total=len(jobs), unit="variant", desc="exercises", file=sys.stderr,
-               disable=True if args.no_progress else None)
-    records = []
-    try:
-        if workers == 1:
-            for chunk in chunks:
-                records.extend(build_chunk(chunk))
-                bar.update(len(chunk))
-        else:
-            from concurrent.futures import ProcessPoolExecutor, as_completed
+    with staged_folder(folder) as stage:  # the set is built beside the destination, renamed onto it at the end
+        if args.format == "html":  # one copy of KaTeX for the whole set, linked from every variant's documents
+            from ..render.html import vendor_files
 
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                for future in as_completed([pool.submit(build_chunk, chunk) for chunk in chunks]):
-                    done = future.result()
-                    records.extend(done)
-                    bar.update(len(done))
-    finally:
-        bar.close()
-    records.sort(key=lambda record: record.variant)
-    write_manifest(folder, spec, args.seed, args.format, records)
+            for name, content in vendor_files().items():
+                write_atomic(stage / "assets" / name, content)
+        jobs = [VariantJob(spec, exercise, args.seed, v, str(stage), args.format) for v in range(1, args.count + 1)]
+        size = max(1, min(10, len(jobs) // (4 * workers)))  # a chunk shares one template environment
+        chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+        records = build_all(chunks, workers, lambda: tqdm(total=len(jobs), unit="variant", desc="exercises",
+                                                          file=sys.stderr, disable=True if args.no_progress else None))
+        write_manifest(stage, spec, args.seed, args.format, records)
     elapsed = time.perf_counter() - start
     print(f"{len(records)} variant{'s' if len(records) != 1 else ''} of {spec.name} in {folder}/ "
           f"({elapsed:.1f} s with {workers} worker{'s' if workers != 1 else ''}: "
           f"{elapsed * workers / len(records):.2f} s of a worker per variant); manifest.csv, manifest.json")
     return 0
+
+
+def output_folder(given, default: str):
+    """The exercise folder: the one given, or the default (a slug, so inside the working folder); never `.` or above."""
+    from pathlib import Path
+
+    from ..derive.errors import SpecError
+
+    folder = Path(given or default)
+    absolute, here = Path(os.path.abspath(folder)), Path(os.getcwd())
+    if absolute == here or absolute in here.parents:
+        raise SpecError("--output", f"{folder} is the working folder or holds it; name a folder of its own")
+    return folder
+
+
+def build_all(chunks, workers: int, progress) -> list:
+    """Every chunk's records, in variant order; with several workers, a pool that an error or a signal stops at once."""
+    records = []
+    if workers == 1:
+        with progress() as bar:
+            for chunk in chunks:
+                records.extend(build_chunk(chunk))
+                bar.update(len(chunk))
+    else:
+        import multiprocessing
+
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=quiet_worker)
+        try:
+            with progress() as bar:  # after the fork: tqdm's monitor thread stays in this process
+                for done in pool.imap_unordered(build_chunk_in_worker, chunks):
+                    records.extend(done)
+                    bar.update(len(done))
+        except BaseException:  # an error, Ctrl-C or kill: no worker outlives the command
+            pool.terminate()
+            pool.join()
+            raise
+        pool.close()
+        pool.join()
+    return sorted(records, key=lambda record: record.variant)
+
+
+def quiet_worker() -> None:
+    """A worker's start: the parent alone handles Ctrl-C and kill, and the caller's stdin/stdout/stderr are let go."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # Pool.terminate() ends a worker with SIGTERM
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for stream in (0, 1, 2):  # a worker's errors travel back to the parent through the pool, not stderr
+        os.dup2(devnull, stream)
+    os.close(devnull)
+
+
+def build_chunk_in_worker(jobs) -> list:
+    """build_chunk, with an error the pool cannot send back (unpicklable) turned into one that it can."""
+    import pickle
+
+    try:
+        return build_chunk(jobs)
+    except Exception as error:
+        try:
+            pickle.loads(pickle.dumps(error))
+        except Exception:
+            raise RuntimeError(f"{error.__class__.__name__}: {error}") from None
+        raise
 
 
 def build_chunk(jobs) -> list:
@@ -92,6 +143,7 @@ def build_variant(job, kit=None) -> "VariantRecord":
     from ..answers import answers_toml
     from ..derive.derivation import derive
     from ..exercises import VariantRecord, answer_key, draw_variant, questions
+    from ..files import make_folder, write_new
     from ..spec_writer import spec_to_mapping, to_toml
 
     spec = draw_variant(job.spec, job.exercise, job.seed, job.variant)
@@ -99,18 +151,17 @@ def build_variant(job, kit=None) -> "VariantRecord":
     asked = questions(spec, job.exercise)
     key = answer_key(derivation, asked)
     name = f"v{job.variant:03d}"
-    folder = Path(job.folder) / name
-    folder.mkdir(parents=True, exist_ok=True)
+    sheet, solution = documents(derivation, asked, job.format, job.variant, job.seed, kit)
     origin = f"variant {job.variant} of {job.spec.name}, seed {job.seed}: numpy default_rng([{job.seed}, {job.variant}])"
-    (folder / "spec.toml").write_text(to_toml(spec_to_mapping(spec), header=origin), encoding="utf-8")
     meta = {"spec": "spec.toml", "source": job.spec.name, "seed": job.seed, "variant": job.variant}
     comment = f"Answer key of {origin}.\nCheck a person's answers with: nnsteps check spec.toml THEIR-ANSWERS.toml"
-    (folder / "answers.toml").write_text(answers_toml(key, meta, comment), encoding="utf-8")
-    sheet, solution = documents(derivation, asked, job.format, job.variant, job.seed, kit)
-    (folder / f"exercise.{job.format}").write_text(sheet, encoding="utf-8")
+    files = {"spec.toml": to_toml(spec_to_mapping(spec), header=origin), "answers.toml": answers_toml(key, meta, comment),
+             f"exercise.{job.format}": sheet}
     for file_name, content in solution.items():  # the document, and for Markdown its SVG figures
-        main = file_name.endswith(f".{job.format}")
-        (folder / (f"solution.{job.format}" if main else file_name)).write_text(content, encoding="utf-8")
+        files[f"solution.{job.format}" if file_name.endswith(f".{job.format}") else file_name] = content
+    folder = make_folder(Path(job.folder) / name)  # new inside the staged set: nothing planted there to follow
+    for file_name, content in files.items():
+        write_new(folder / file_name, content)
     return VariantRecord(job.variant, job.seed, f"{name}/spec.toml", f"{name}/exercise.{job.format}",
                          f"{name}/solution.{job.format}", f"{name}/answers.toml",
                          float(derivation.backward.cost), tuple(key.items()))

@@ -41,7 +41,7 @@ def add_parser(subparsers):
 
 def run(args) -> int:
     from ..derive.errors import SpecError
-    from ..pipeline import RenderOptions, render
+    from ..pipeline import RenderOptions, check_output_folder, publish, render_files
     from ..spec import builtin_names
 
     options = RenderOptions(formats=_formats(args.to), detail=args.detail, notation=args.notation,
@@ -51,7 +51,10 @@ def run(args) -> int:
     if args.all_examples and args.spec:
         raise SpecError("--all-examples", "give either a spec or --all-examples, not both")
     sources = builtin_names() if args.all_examples else [args.spec or "tutorial"]
+    check_output_folder(Path(args.output))
+    files = {}  # every document of every source is made before the first file is written
     for source in sources:
-        for path in render(source, Path(args.output), options):
-            print(path)
+        files.update(render_files(source, options))
+    for path in publish(Path(args.output), files):
+        print(path)
     return 0

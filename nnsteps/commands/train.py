@@ -73,14 +73,12 @@ def run(args) -> int:
     derivation = network.derive()
     params, costs = gradient_descent(derivation, args.steps, args.every)
     if args.output:
-        from pathlib import Path
-
-        from .export import write_atomic
+        from ..files import write_output
 
         header = (f"{derivation.spec.title or derivation.spec.name}: trained by `nnsteps train` for {args.steps} steps "
                   f"(learning rate {float(derivation.spec.learning_rate):g}); cost {costs[0]:.6g} -> {costs[-1]:.6g}")
         text = trained_toml(source_mapping(args.spec or "tutorial"), params, header)
-        write_atomic(Path(args.output), text)
+        write_output(args.output, text)
         print(f"wrote {args.output}", file=sys.stderr)
     return 0
 
