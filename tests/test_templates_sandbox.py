@@ -21,16 +21,15 @@ ATTACKS = {
     "format": ("html", "document.html", "{{ '{0.__class__}'.format(example) }}", "document.html line 1: access to attribute '__class__'"),
     "read a file": ("html", "document.html", '{% include "/etc/passwd" %}', "document.html line 1: no template '/etc/passwd'"),
     "climb out": ("md", "document.md", '{% include "../../../../etc/passwd" %}', "document.md line 1: no template '../../../../etc/passwd'"),
-    "huge text": ("md", "document.md", "{{ 'a' * 10**9 }}", "document.md line 1: "),
+    "huge text": ("md", "document.md", "{{ 'a' * 10**9 }}", "document.md line 1: a repetition of 1000000000 items"),
     "huge power": ("tex", "document.tex", "((( 9 ** 99999999 )))", "document.tex line 1: the exponent 99999999"),
     "endless include": ("html", "document.html", '{% include "document.html" %}', "document.html line 1: templates include each other"),
     "syntax": ("html", "document.html", "<h1>\n{{ example.title }}\n{% if %}\n", "document.html line 3: Expected an expression"),
     "unexpected brace": ("html", "document.html", "a\nb\n{{ example.title }\n", "document.html line 3: unexpected '}'"),
     "undefined": ("tex", "document.tex", "a\nb\n((( nothere )))\n", "document.tex line 3: 'nothere' is undefined"),
     "undefined attribute": ("md", "document.md", "{{ example.nothere }}", "document.md line 1: 'nnsteps.render.records.WorkedExample object' has no attribute 'nothere'"),
-    "nested file": ("html", "item.html", "{{ item.nothere }}", "item.html line 1: "),
+    "nested file": ("html", "item.html", "{{ item.nothere }}", "item.html line 1: 'nnsteps.render.records.Figure object' has no attribute 'nothere'"),
 }
-TO = {"html": "html", "tex": "tex", "md": "md"}
 
 
 def nnsteps_cli(*args, cwd=None):
@@ -49,7 +48,7 @@ def test_hostile_or_broken_user_templates_give_one_line_naming_file_and_line(cas
     folder.mkdir()
     (folder / file_name).write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    result = nnsteps_cli("render", "--to", TO[fmt], "--templates", folder, "-o", out, cwd=tmp_path)
+    result = nnsteps_cli("render", "--to", fmt, "--templates", folder, "-o", out, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert result.stderr.count("\n") == 1 and result.stderr.startswith(f"error: --templates: {expected}"), result.stderr
     assert "uid=" not in result.stdout + result.stderr and "root:x" not in result.stderr
