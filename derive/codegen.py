@@ -116,6 +116,8 @@ def _header(derivation, user_text: bool) -> list[str]:
         "Needs only NumPy." + (" TITLE and NAME are the spec's title and name." if user_text else ""),
         '"""',
         "",
+        "import functools  # SymPy prints max(a, b, ...) as functools.reduce(numpy.maximum, [...])",
+        "",
         "import numpy",
         "",
         *([f"TITLE = {spec.title!r}", f"NAME = {spec.name!r}"] if user_text else []),

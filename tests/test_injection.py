@@ -132,6 +132,28 @@ def test_network_api_in_a_subprocess_writes_nothing(tmp_path):
     assert files_in(tmp_path) == ["evil.json", "g.py"]
 
 
+def test_custom_activation_reaches_the_module_only_as_printed_sympy(tmp_path):
+    from nnsteps.derive.reference import reference_gradients
+
+    spec = hostile_spec(ALL_KNOWN, "custom", activations=["custom", "identity"],
+                        custom={"expression": "max(z, 0.5*z) + min(z, 1) + z/(1 + abs(z))"})
+    d = derive(spec)
+    source = numpy_module(d)
+    docstrings = [line for line in source.splitlines() if line.startswith('    """')]
+    assert docstrings and all(line.count('"""') == 2 and "\\" not in line for line in docstrings)
+    (tmp_path / "g.py").write_text(source, encoding="utf-8")
+    script = ("import json, numpy, g\n"
+              f"params = {{k: numpy.asarray(v) for k, v in {PARAMS!r}.items()}}\nout = g.gradients(params, {X!r}, {Y!r})\n"
+              "print(json.dumps({k: v.tolist() for k, v in out.items()}))\n")
+    run = subprocess.run([sys.executable, "-B", "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr  # max/min print as functools.reduce: the module imports functools
+    exported, compiled = json.loads(run.stdout), d.gradient_function()(d.params, d.X, d.Y)
+    reference = reference_gradients(spec, d.params, d.X, d.Y)
+    for key, value in compiled.items():
+        np.testing.assert_allclose(exported[key], value, rtol=1e-12)
+        np.testing.assert_allclose(value, reference[key], rtol=1e-5, atol=1e-8)
+
+
 # -- TeX -----------------------------------------------------------------------
 PDFLATEX = ["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error"]
 # tex_escape's output: plain characters, escaped specials and a few text macros with empty groups
