@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -107,22 +108,39 @@ def parse_number(value: Any, field: str) -> tuple[Fraction, int | None, str]:
 
 
 def answers_toml(values: Mapping[str, str], meta: Mapping[str, Any] | None = None, comment: str = "") -> str:
-    """An answers file: quantity name -> number text (decimal or "p/q"), with an optional [meta] table."""
-    lines = [f"# {line}" for line in comment.splitlines()]
+    """An answers file: quantity name -> number text (decimal or "p/q"), with an optional [meta] table.
+
+    Text that may come from a spec (a name in [meta], the comment) is a TOML string with every control character
+    escaped, or a comment with line breaks and control characters removed: it can never add a line of its own.
+    """
+    from .spec_writer import toml_comment
+
+    lines = toml_comment(comment)
     if meta:
         lines.append("[meta]")
         for key, item in meta.items():
-            lines.append(f"{key} = {_toml_value(item)}")
+            lines.append(f"{_toml_key(key)} = {_toml_value(item)}")
         lines.append("")
     lines.append("[answers]")
     for name, text in values.items():
-        lines.append(f'"{name}" = {text if "/" not in text else _toml_value(text)}')
+        number = text if _DECIMAL.match(text) else _toml_value(text)  # "p/q" (or anything else) as a string
+        lines.append(f"{_toml_value(str(name))} = {number}")
     return "\n".join(lines) + "\n"
 
 
+_DECIMAL = re.compile(r"^[+-]?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$")  # a TOML integer or float, as written
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml_key(key: Any) -> str:
+    return str(key) if _BARE_KEY.match(str(key)) else _toml_value(str(key))
+
+
 def _toml_value(item: Any) -> str:
+    from .spec_writer import toml_string
+
     if isinstance(item, bool):
         return "true" if item else "false"
-    if isinstance(item, (int, float)):
+    if isinstance(item, int) or (isinstance(item, float) and math.isfinite(item)):
         return repr(item)
-    return '"' + str(item).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return toml_string(str(item))

@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
-import json
+import re
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
 from .derive.netspec import NetworkSpec
+
+# What a TOML basic string must escape: quote, backslash and every control character (tab included, to be safe).
+# A lone surrogate (possible in a JSON spec) has no UTF-8 form and no TOML escape: it is written as U+FFFD.
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+_TOML_SPECIAL = re.compile(r'["\\\x00-\x1f\x7f\ud800-\udfff]')
+# a comment ends at a line break; TOML forbids control characters other than tab in one
+_COMMENT_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def _toml_escape(match: re.Match) -> str:
+    char = match.group()
+    if char in _TOML_ESCAPES:
+        return _TOML_ESCAPES[char]
+    return "\ufffd" if "\ud800" <= char <= "\udfff" else f"\\u{ord(char):04x}"  # e.g. DEL -> \u007f
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string that tomllib reads back as exactly `text` (every control character escaped)."""
+    return '"' + _TOML_SPECIAL.sub(_toml_escape, str(text)) + '"'
+
+
+def toml_comment(text: str) -> list[str]:
+    """`# ...` lines of a comment: one per line of `text`, control characters (DEL, NEL, U+2028...) as spaces."""
+    return [f"# {_COMMENT_UNSAFE.sub(' ', line)}" for line in str(text).splitlines()]
+
 
 def decimal_text(value: Fraction) -> str:
     """The shortest exact decimal of a fraction whose denominator has only factors 2 and 5; else float repr."""
@@ -53,7 +78,7 @@ def _toml_value(value) -> str:
     if isinstance(value, (int, Decimal)):
         return str(value)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+        return toml_string(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     raise TypeError(f"cannot write {value!r} as TOML")
@@ -61,7 +86,7 @@ def _toml_value(value) -> str:
 
 def to_toml(mapping: dict, header: str = "") -> str:
     """TOML text of a spec mapping: plain fields first, then one [table] per nested mapping."""
-    lines = [f"# {line}" for line in header.splitlines()]
+    lines = toml_comment(header)
     tables = {k: v for k, v in mapping.items() if isinstance(v, dict)}
     for key, value in mapping.items():
         if key not in tables:

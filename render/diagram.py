@@ -10,6 +10,7 @@ from importlib import resources
 
 from ..derive.activations import ACTIVATIONS
 from ..derive.errors import SpecError
+from .escape import one_line
 from .numbers import format_number
 
 TIKZ_LIBRARIES: tuple[str, ...] = ()  # core TikZ only: no \usetikzlibrary needed
@@ -266,7 +267,7 @@ def network_svg(derivation, printer_labels: dict | None = None, sample: int = 1)
     vector = " ".join(str(l) for l, a in enumerate(spec.activations, 1) if ACTIVATIONS[a].vector)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="nnsteps-diagram" viewBox="0 0 {lay.width:.0f} '
            f'{lay.height:.0f}" width="{lay.width:.0f}" height="{lay.height:.0f}" role="img" '
-           f'data-vector="{vector}" aria-label="{escape(spec.title or spec.name)}: network diagram, sample {sample}">',
+           f'data-vector="{vector}" aria-label="{escape(one_line(spec.title or spec.name))}: network diagram, sample {sample}">',
            f"<style>\n{STYLE}\n</style>"]
     for l, row in enumerate(lay.nodes):  # layer titles
         title, sub = _layer_title(spec, l)

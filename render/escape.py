@@ -1,12 +1,30 @@
-"""Escaping user text for TeX and Markdown; `Raw` marks LaTeX that templates must print unchanged."""
+"""Escaping user text for TeX, Markdown, HTML and XML; `Raw` marks markup that templates must print unchanged."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+# Line and paragraph breaks and invisible controls: C0 (tab, newline, CR, VT, FF...), DEL, C1 (NEL...),
+# U+2028/2029, and lone surrogates (no UTF-8 file can hold one). In user text each becomes a space, so that a
+# title can never end a TeX comment, start a paragraph inside a macro argument, or end a Markdown heading.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# the same, but keeping tab and newline: text of several lines (an answers skeleton in <pre>)
+_CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 class Raw(str):
     """Trusted markup (math, figures) that the TeX and Markdown environments print as it is."""
+
+
+def one_line(value) -> str:
+    """Text with every line break and control character replaced by a space."""
+    return _CONTROL.sub(" ", str(value))
+
+
+def printable(value) -> str:
+    """Text with control characters replaced by spaces, newlines and tabs kept (valid in HTML and XML 1.0)."""
+    return _CONTROL_BUT_LINES.sub(" ", str(value))
 
 
 _TEX = {
@@ -24,11 +42,11 @@ def tex_escape(value) -> str:
     if isinstance(value, Raw):
         return str(value)
     out = []
-    for char in str(value):
+    for char in one_line(value):  # never a newline: a blank line in a macro argument is a "Runaway argument"
         if char in _TEX:
             out.append(_TEX[char])
         elif ord(char) < 128:
-            out.append(char if char.isprintable() or char == "\n" else " ")
+            out.append(char if char.isprintable() else " ")
         elif char in _LATIN:
             out.append(char)
         else:
@@ -44,7 +62,7 @@ def md_escape(value) -> str:
     """Plain text -> Markdown that shows it literally (no emphasis, links, HTML or math)."""
     if isinstance(value, Raw):
         return str(value)
-    text = str(value)
+    text = one_line(value)  # a newline would end a heading or a table row and start a Markdown block
     out = []
     for index, char in enumerate(text):
         if char in _MARKDOWN:
@@ -56,3 +74,17 @@ def md_escape(value) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+def md_code(value) -> Raw:
+    """Text as a Markdown code span (CommonMark): on one line, fenced by more backticks than it holds in a row."""
+    text = one_line(value)
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return Raw(f"{fence}{pad}{text}{pad}{fence}")
+
+
+def html_text(value):
+    """The HTML environment's finalize: control characters out of user text; markup and numbers left alone."""
+    return value if not isinstance(value, str) or hasattr(value, "__html__") else printable(value)

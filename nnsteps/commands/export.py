@@ -72,6 +72,13 @@ def _latex_printer(spec):
     return latex, name
 
 
+def _comment_text(text: str) -> str:
+    """User text for a `%` comment: TeX-escaped and on one line, so that no line break can end the comment."""
+    from ..render.escape import tex_escape
+
+    return tex_escape(text)
+
+
 def _align(rows: list[str]) -> list[str]:
     return [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}", ""]
 
@@ -84,7 +91,8 @@ def latex_formulas(derivation, expanded: bool = False) -> str:
     loss = r"\mathcal{L}"
     partial = lambda bottom: rf"\frac{{\partial {loss}}}{{\partial {bottom}}}"  # noqa: E731
     out = [
-        f"% {spec.title or spec.name}: layers {list(spec.layers)}, activations {', '.join(spec.activations)}, loss {spec.loss}",
+        f"% {_comment_text(spec.title or spec.name)}: layers {list(spec.layers)}, "
+        f"activations {', '.join(spec.activations)}, loss {spec.loss}",
         "% The formulas derived by nnsteps (SymPy, chain rule layer by layer); written by `nnsteps export --to latex`.",
         r"% Needs \usepackage{amsmath,amssymb,bm}; \input this file inside a document.",
         "",

@@ -107,7 +107,9 @@ def trained_toml(mapping: dict, params: dict, header: str = "") -> str:
     tables = {key: value for key, value in fields.items() if isinstance(value, dict)}
     plain = {key: value for key, value in fields.items() if key not in tables}
     ordered = {**plain, "parameters": trained, **tables}
-    lines = [f"# {line}" for line in header.splitlines()]
+    from ..spec_writer import toml_comment
+
+    lines = toml_comment(header)  # the title may hold line breaks or DEL: never a line of its own
     lines += _toml_table(ordered, [])
     return "\n".join(lines).lstrip("\n") + "\n"
 
@@ -122,14 +124,14 @@ def _toml_table(table: dict, path: list[str]) -> list[str]:
 
 
 def _toml_key(key: str) -> str:
-    import json
     import re
 
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
+    from ..spec_writer import toml_string
+
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else toml_string(key)
 
 
 def _toml_value(value) -> str:
-    import json
     import math
     from decimal import Decimal
     from fractions import Fraction
@@ -145,7 +147,9 @@ def _toml_value(value) -> str:
     if isinstance(value, (Decimal, Fraction)):
         return str(value) if isinstance(value, Decimal) else repr(float(value))
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+        from ..spec_writer import toml_string
+
+        return toml_string(value)  # every control character escaped (DEL as \u007f): tomllib reads it back
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     raise TypeError(f"cannot write {value!r} as TOML")
