@@ -90,7 +90,7 @@ class Limits:
     expanded_parameters: Optional[int] = 64
     # estimated SymPy tree nodes of all fully expanded gradients together; the tree grows with the product
     # of the layer widths times the depth, so a 10-layer network of 60 parameters has over 10^7
-    expanded_nodes: Optional[int] = 200_000
+    expanded_nodes: Optional[int] = 50_000
 
 
 DEFAULT_LIMITS = Limits()

@@ -32,7 +32,9 @@ def run(args) -> int:
     from ..exercises import DEFAULT, VariantJob, questions, write_manifest
     from ..spec import load_spec
 
-    spec = load_spec(args.spec or "tutorial")
+    from . import limits_of
+
+    spec = load_spec(args.spec or "tutorial", limits_of(args))
     exercise = spec.exercise or DEFAULT
     questions(spec, exercise)  # a bad `ask` entry fails here, before any worker starts
     folder = Path(args.output or f"exercises-{spec.name}")

@@ -41,8 +41,12 @@ def add_parser(subparsers):
 
 def run(args) -> int:
     from ..derive.errors import SpecError
-    from ..pipeline import RenderOptions, render
-    from ..spec import builtin_names
+    from ..pipeline import RenderOptions, check_output_folder, render
+    from ..spec import builtin_names, load_spec
+    from . import check_digits, limits_of
+
+    limits = limits_of(args)
+    check_digits(args.digits, limits)
 
     options = RenderOptions(formats=_formats(args.to), detail=args.detail, notation=args.notation,
                             digits=args.digits, templates=args.templates)
@@ -52,6 +56,7 @@ def run(args) -> int:
         raise SpecError("--all-examples", "give either a spec or --all-examples, not both")
     sources = builtin_names() if args.all_examples else [args.spec or "tutorial"]
     for source in sources:
-        for path in render(source, Path(args.output), options):
+        check_output_folder(Path(args.output))  # before the spec is even read
+        for path in render(load_spec(source, limits), Path(args.output), options):
             print(path)
     return 0
