@@ -113,4 +113,4 @@ def exceeds(value: int | float, limit: Optional[int | float]) -> bool:
 
 def hint(limits: Limits) -> str:
     """The advice appended to a refusal."""
-    return "" if limits is NO_LIMITS else " (a limit of nnsteps; --no-limits lifts it for a trusted spec)"
+    return "" if limits == NO_LIMITS else " (a limit of nnsteps; --no-limits lifts it for a trusted spec)"
