@@ -50,6 +50,9 @@ class Limits:
     parameters: Optional[int] = 50_000
     # the spec's `steps`: every step's parameters are kept for the document
     steps: Optional[int] = 10_000
+    # steps x parameters: the parameters after every step are kept for the document (8 bytes each in
+    # float64, so 10^7 is 80 MB; 10,000 steps of a 50,000-parameter network would be 4 GB)
+    trajectory: Optional[int] = 10**7
     # steps x parameters x samples of gradient descent (spec `steps` and `train --steps`): about 1 s of
     # NumPy per 10^8, so 10^9 is minutes at most
     training_work: Optional[int] = 10**9
@@ -99,10 +102,10 @@ DEFAULT_LIMITS = Limits()
 NO_LIMITS = replace(
     DEFAULT_LIMITS, file_bytes=None, nesting=200, integer_digits=PYTHON_INT_DIGITS,
     decimal_digits=PYTHON_INT_DIGITS, decimal_exponent=PYTHON_INT_DIGITS, setting_magnitude=1e300,
-    shown_digits=100, exact_digits=None, parameters=None, steps=None, training_work=None, train_steps=None,
-    custom_length=10_000, custom_nesting=100, custom_exponent=None, custom_bits=None, custom_magnitude=None,
-    custom_degree=None, custom_calls=None, custom_ops=None, simplify_ops=None, solve_calls=None, paths=None,
-    expanded_parameters=None, expanded_nodes=None,
+    shown_digits=100, exact_digits=None, parameters=None, steps=None, trajectory=None, training_work=None,
+    train_steps=None, custom_length=10_000, custom_nesting=100, custom_exponent=None, custom_bits=None,
+    custom_magnitude=None, custom_degree=None, custom_calls=None, custom_ops=None, simplify_ops=None,
+    solve_calls=None, paths=None, expanded_parameters=None, expanded_nodes=None,
 )
 
 

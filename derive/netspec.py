@@ -96,6 +96,10 @@ def validate_work(spec: "NetworkSpec") -> None:
     if exceeds(steps, limits.steps):
         raise SpecError("steps", f"{steps:,} is more than {limits.steps:,} (every step is kept for the document)"
                                  f"{hint(limits)}")
+    kept = steps * spec.n_parameters
+    if exceeds(kept, limits.trajectory):
+        raise SpecError("steps", f"{steps:,} steps x {spec.n_parameters:,} parameters is {kept:,} numbers kept for the "
+                                 f"document, more than {limits.trajectory:,}{hint(limits)}")
     check_training_work("steps", steps, spec.n_parameters, spec.n_samples, limits)
 
 

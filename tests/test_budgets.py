@@ -233,6 +233,9 @@ def test_parameter_and_work_budgets_are_checked_from_the_sizes():
         spec_from_mapping({"layers": [1, 1], "activations": "identity", "loss": "squared_error", "steps": 10_000,
                            "parameters": {"W1": [[1]], "b1": [0]},
                            "data": {"X": [[0]] * 60_000, "Y": [[0]] * 60_000}})
+    with pytest.raises(SpecError, match=r"^steps: 1,000 steps x 49,099 parameters is 49,099,000 numbers kept"):
+        spec_from_mapping({"layers": [1000, 49, 1], "activations": "identity", "loss": "squared_error",
+                           "steps": 1000, "init": {}, "data": {"X": [[0] * 1000], "Y": [[1]]}})
 
 
 def test_exact_training_stops_before_the_rationals_explode():
