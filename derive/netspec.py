@@ -192,7 +192,7 @@ def validate(spec: NetworkSpec) -> None:
         raise SpecError("batch_size", f"{spec.batch_size!r} must be 0 (full batch) or a positive whole number")
     validate_work(spec)
     if exceeds(abs(spec.alpha), spec.limits.setting_magnitude):
-        raise SpecError("alpha", f"is beyond ±{spec.limits.setting_magnitude:g}; "
+        raise SpecError("alpha", f"must lie within ±{spec.limits.setting_magnitude:g}; "
                                  "the leaky ReLU slope is usually 0.01")
     if "custom" in spec.activations:  # parsed (and its budgets checked) now, before anything is derived
         from .expression import parse_activation
