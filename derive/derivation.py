@@ -15,8 +15,8 @@ import sympy as sp
 
 from .backprop import Backprop, DeltaFormula, Path
 from .errors import NumericalError, UnsupportedError
-from .limits import DEFAULT_LIMITS, exceeds, hint
 from .evaluate import BackwardState, CompiledNetwork, ForwardState, Training, data_arrays, initial_parameters, train
+from .limits import DEFAULT_LIMITS, exceeds, hint
 from .matrix_form import MatrixEquation, matrix_form
 from .model import SymbolicNetwork, symbol_ref
 from .netspec import NetworkSpec
