@@ -265,3 +265,19 @@ def test_every_limit_is_documented_in_the_limits_module():
     for name in Limits.__dataclass_fields__:
         at = next(i for i, line in enumerate(lines) if line.strip().startswith(f"{name}:"))
         assert lines[at - 1].strip().startswith("#"), f"{name} has no comment saying what it bounds"
+
+
+def test_the_api_takes_limits_explicitly(tmp_path):
+    from nnsteps import NO_LIMITS as exported
+    from nnsteps.network import Network
+
+    path = tmp_path / "s.toml"
+    path.write_text(small(extra=f"steps = {DEFAULT_LIMITS.steps + 1}"))
+    with pytest.raises(SpecError, match="^steps: "):
+        Network.from_file(path)
+    network = Network.from_file(path, limits=exported)
+    assert network.spec.limits == NO_LIMITS and network.spec == Network.from_file(path, NO_LIMITS).spec
+    assert len(network.derive(check=False).training.history) == DEFAULT_LIMITS.steps + 2
+    with pytest.raises(SpecError, match=r"^layers: \[400, 400\] has 160,400 parameters"):
+        Network(layers=[400, 400], activations="identity", loss="squared_error", init={},
+                data={"X": [[0] * 400], "Y": [[0] * 400]})
