@@ -65,7 +65,9 @@ def _softplus_numpy(z, spec):
 def _custom_form(z, spec):
     from .expression import parse_activation
 
-    expression, variable = parse_activation(spec.custom_expression)
+    from .limits import DEFAULT_LIMITS
+
+    expression, variable = parse_activation(spec.custom_expression, limits=getattr(spec, "limits", DEFAULT_LIMITS))
     return expression.xreplace({variable: z})
 
 

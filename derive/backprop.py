@@ -15,9 +15,10 @@ from typing import NamedTuple
 import sympy as sp
 
 from .errors import UnsupportedError
+from .limits import DEFAULT_LIMITS, Limits, exceeds, hint
 from .model import GENERIC_X, GENERIC_Z, SymbolicNetwork
 
-MAX_PATHS = 4096
+MAX_PATHS = DEFAULT_LIMITS.paths
 
 
 class Factor(NamedTuple):
@@ -81,22 +82,48 @@ def _receptor_calculus() -> ReceptorCalculus:
 
 
 @lru_cache(maxsize=64)
-def _calculus(form: sp.Expr) -> LayerCalculus:
+def _calculus(form: sp.Expr, limits: Limits = DEFAULT_LIMITS) -> LayerCalculus:
     # x = a(z): its derivative a'(z), and the same written in x when SymPy finds it
     derivative = sp.diff(form, GENERIC_Z)
-    return LayerCalculus(derivative, _in_output(form, derivative))
+    return LayerCalculus(derivative, _in_output(form, derivative, limits))
 
 
-def _in_output(form: sp.Expr, derivative: sp.Expr) -> sp.Expr | None:
-    """Write a'(z) in terms of the neuron a = a(z) when SymPy finds a polynomial (sigma(1-sigma), 1-tanh^2)."""
-    if derivative.is_constant() or derivative.has(sp.Piecewise) or derivative.has(sp.Abs, sp.Max, sp.Min):
+def call_depth(expression: sp.Expr) -> int:
+    """Function applications nested in each other: 0 in z**2, 1 in tanh(z), 2 in log(1 + exp(z))."""
+    depth, level = 0, [(expression, 0)]
+    while level:  # iterative: the tree may be deep
+        node, calls = level.pop()
+        calls += isinstance(node, sp.Function)
+        depth = max(depth, calls)
+        level.extend((arg, calls) for arg in node.args)
+    return depth
+
+
+def small(expression: sp.Expr, limits: Limits) -> bool:
+    """Within the operation budget for simplify, factor and solve (which have no time bound of their own)."""
+    return not exceeds(sp.count_ops(expression), limits.simplify_ops)
+
+
+def _in_output(form: sp.Expr, derivative: sp.Expr, limits: Limits = DEFAULT_LIMITS) -> sp.Expr | None:
+    """Write a'(z) in terms of the neuron a = a(z) when SymPy finds a polynomial (sigma(1-sigma), 1-tanh^2).
+
+    Optional (None keeps a'(z) in z, equally correct), so it is tried only within the simplify budget: the
+    derivative small, and SymPy's solve only on activations without nested calls (solve on tanh(tanh(z)) alone
+    takes 5 s, and is_constant calls simplify, stuck for minutes on exp(exp(exp(exp(exp(z)))))).
+    """
+    if GENERIC_Z not in derivative.free_symbols or derivative.has(sp.Piecewise, sp.Abs, sp.Max, sp.Min):
+        return None
+    if not small(derivative, limits) or not small(form, limits):
         return None
     candidates = [derivative.subs(form, GENERIC_X)]
-    try:
-        candidates += [derivative.subs(GENERIC_Z, root) for root in sp.solve(sp.Eq(form, GENERIC_X), GENERIC_Z)]
-    except (NotImplementedError, TypeError, ValueError):
-        pass
-    for candidate in candidates:
+    if not exceeds(call_depth(form), limits.solve_calls) and form.is_polynomial(GENERIC_Z) is False:
+        try:  # (for a polynomial a(z) of degree > 1, a'(z) is never a polynomial in a: no need to solve)
+            candidates += [derivative.subs(GENERIC_Z, root) for root in sp.solve(sp.Eq(form, GENERIC_X), GENERIC_Z)]
+        except (NotImplementedError, TypeError, ValueError):
+            pass
+    for candidate in candidates[:4]:  # the substitution and the first roots; more roots are branches
+        if not small(candidate, limits):
+            continue
         candidate = sp.factor(sp.simplify(candidate))
         if not candidate.has(GENERIC_Z) and candidate.is_polynomial(GENERIC_X):
             return candidate
@@ -123,7 +150,7 @@ class Backprop:
         self._loss_gradients: dict[int, sp.Expr] = {}
 
     def calculus(self, layer: int) -> LayerCalculus:
-        return _calculus(self.net._generic_form(layer))
+        return _calculus(self.net._generic_form(layer), self.net.spec.limits)
 
     # -- local factors -----------------------------------------------------
     def dx_dz(self, layer: int, m: int, k: int) -> sp.Expr:
@@ -207,6 +234,10 @@ class Backprop:
         return DeltaFormula(L, k, net.delta(L, k), terms, chain, self._simplify_output(chain, k))
 
     def _simplify_output(self, chain: sp.Expr, k: int) -> sp.Expr:
+        # a custom activation is user-sized: over the simplify budget, keep the chain rule as it stands
+        # (the built-in activations and losses simplify in milliseconds, whatever the width)
+        if self.net.activation(self.net.L).name == "custom" and not small(chain, self.net.spec.limits):
+            return chain
         candidate = sp.factor(sp.cancel(sp.expand(chain)))
         ys = self.net.ys()
         if self.net.spec.loss == "cross_entropy" and len(ys) > 1:
@@ -255,8 +286,10 @@ class Backprop:
         widths = [range(1, net.spec.layers[l] + 1) for l in range(layer + 1, L + 1)]
         outputs = range(1, net.spec.layers[L] + 1) if net.activation(L).vector else [None]
         count = len(outputs) * int(sp.prod([len(w) for w in widths]))
-        if count > MAX_PATHS:
-            raise UnsupportedError("paths", f"{parameter} has {count} chain-rule paths (more than {MAX_PATHS}); use the delta recursion")
+        most = net.spec.limits.paths
+        if exceeds(count, most):
+            raise UnsupportedError("paths", f"{parameter} has {count} chain-rule paths (more than {most}); use the delta "
+                                            f"recursion{hint(net.spec.limits)}")
         result = []
         for route in itertools.product(*widths):
             neurons = (j,) + route  # the neuron index at layers l, l+1, ..., L

@@ -6,8 +6,8 @@ numbers -> gradient descent -> cross-check. It writes nothing and renders nothin
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import sympy as sp
@@ -15,13 +15,14 @@ import sympy as sp
 from .backprop import Backprop, DeltaFormula, Path
 from .errors import NumericalError, UnsupportedError
 from .evaluate import BackwardState, CompiledNetwork, ForwardState, Training, data_arrays, initial_parameters, train
+from .limits import DEFAULT_LIMITS, exceeds, hint
 from .matrix_form import MatrixEquation, matrix_form
 from .model import SymbolicNetwork, symbol_ref
 from .netspec import NetworkSpec
 from .quantities import Quantity, parse_quantity
 from .reference import GradientCheck, cross_check
 
-MAX_EXPANDED_PARAMETERS = 64  # fully expanded gradients grow exponentially with depth and width
+MAX_EXPANDED_PARAMETERS = DEFAULT_LIMITS.expanded_parameters  # expanded gradients grow exponentially with depth
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,11 +99,24 @@ class Derivation:
             result.update(self.backprop.layer_gradients(l))
         return result
 
+    def check_expansion(self, expressions) -> None:
+        """Refuse, before any substitution, expansions over the parameter or the tree-size budget."""
+        limits = self.spec.limits
+        if exceeds(self.spec.n_parameters, limits.expanded_parameters):
+            raise UnsupportedError("expand", f"the network has {self.spec.n_parameters} parameters; fully expanded "
+                                   f"gradients are offered up to {limits.expanded_parameters} (they grow exponentially)")
+        if limits.expanded_nodes is None:
+            return
+        from .expansion import expanded_nodes
+
+        nodes = expanded_nodes(self, expressions)
+        if nodes > limits.expanded_nodes:
+            raise UnsupportedError("expand", f"fully expanded, these gradients would have about {nodes:,} terms and "
+                                   f"factors, more than {limits.expanded_nodes:,}; use the layered formulas{hint(limits)}")
+
     def expand(self, expression: sp.Expr) -> sp.Expr:
         """Substitute deltas, neurons and receptors until only inputs, targets and parameters remain."""
-        if self.spec.n_parameters > MAX_EXPANDED_PARAMETERS:
-            raise UnsupportedError("expand", f"the network has {self.spec.n_parameters} parameters; fully expanded "
-                                   f"gradients are offered up to {MAX_EXPANDED_PARAMETERS} (they grow exponentially)")
+        self.check_expansion([expression])
         net, sizes = self.net, self.spec.layers
         for l in range(1, self.spec.depth + 1):  # delta^(l) brings in delta^(l+1): substitute upwards
             expression = expression.xreplace({net.delta(l, k): self.delta(l, k) for k in range(1, sizes[l] + 1)})
@@ -189,6 +203,22 @@ class Derivation:
         }
 
 
+def _require_defined(spec: NetworkSpec, compiled: CompiledNetwork, forward: ForwardState) -> None:
+    """A custom activation (or its derivative) not finite at a finite z is the expression's fault, not the data's."""
+    for l, name in enumerate(spec.activations, start=1):
+        if name != "custom":
+            continue
+        z = np.asarray(forward.zs[l], dtype=float)
+        for what, values in (("", forward.xs[l]), ("its derivative ", compiled._derivative[l](z))):
+            bad = np.argwhere(np.isfinite(z) & ~np.isfinite(np.asarray(values, dtype=float)))
+            if bad.size:
+                s, k = bad[0]
+                value = np.asarray(values, dtype=float)[s, k]
+                how = "overflows" if np.isinf(value) else "is undefined"
+                raise NumericalError("custom.expression", f"{what}{spec.custom_expression[:60]} {how} at "
+                                     f"z{l}[{k + 1}] = {z[s, k]:.3g} (sample {s + 1})")
+
+
 def _require_finite(spec: NetworkSpec, forward: ForwardState, backward: BackwardState) -> None:
     """Name the first quantity that overflowed or hit log(0), with its cause, instead of going on with inf/nan."""
     if spec.numbers == "exact":
@@ -212,7 +242,17 @@ def _require_finite(spec: NetworkSpec, forward: ForwardState, backward: Backward
 
 
 def derive(spec: NetworkSpec, check: bool = True) -> Derivation:
-    """Spec -> Derivation: symbols, chain rule, compiled numbers, training, cross-check."""
+    """Spec -> Derivation: symbols, chain rule, compiled numbers, training, cross-check.
+
+    NumPy's overflow and invalid-value warnings are silenced: every non-finite number is turned into a
+    NumericalError naming its cause (the custom expression, the data, the learning rate).
+    """
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _derive(spec, check)
+
+
+def _derive(spec: NetworkSpec, check: bool) -> Derivation:
     exact = spec.numbers == "exact"
     net = SymbolicNetwork(spec)
     backprop = Backprop(net)
@@ -220,6 +260,8 @@ def derive(spec: NetworkSpec, check: bool = True) -> Derivation:
     params = initial_parameters(spec, exact)
     X, Y = data_arrays(spec, exact)
     forward = compiled.forward(params, X)
+    if not exact:
+        _require_defined(spec, compiled, forward)
     backward = compiled.backward(params, forward, Y)
     _require_finite(spec, forward, backward)
     training = train(compiled, params, X, Y)

@@ -15,6 +15,8 @@ import numpy as np
 import sympy as sp
 
 from .backprop import Backprop
+from .errors import NumericalError
+from .limits import hint
 from .model import GENERIC_Z, SymbolicNetwork
 from .netspec import NetworkSpec
 
@@ -175,6 +177,20 @@ def train(compiled: CompiledNetwork, params: Params, X, Y) -> Training:
             name: value - rate * grads[name] if (name[0] == "W" or spec.update_biases) else value
             for name, value in params.items()
         }
+        if compiled.exact:
+            _check_exact_size(params, len(trajectory), spec.limits)
         trajectory.append(params)
         history.append(compiled.cost(params, X, Y))
     return Training(tuple(trajectory), tuple(history))
+
+
+def _check_exact_size(params: Params, step: int, limits) -> None:
+    """Exact rationals roughly triple their digits at every step: stop before the next step becomes unbounded."""
+    if limits.exact_digits is None:
+        return
+    # digits of the largest numerator or denominator, from its length in bits (log10(2) = 0.30103)
+    bits = max(max(abs(int(v.p)), int(v.q)).bit_length() for value in params.values() for v in np.ravel(value))
+    digits = int(bits * 0.30103) + 1
+    if digits > limits.exact_digits:
+        raise NumericalError("steps", f"after step {step} an exact number has {digits:,} digits, more than "
+                                      f"{limits.exact_digits:,}; use fewer steps or numbers = \"float\"{hint(limits)}")

@@ -10,13 +10,13 @@ import ast
 import sympy
 
 from .errors import SpecError
+from .limits import DEFAULT_LIMITS, Limits, exceeds, hint
 
 # The single table of functions a custom activation may call.
 ALLOWED_FUNCTIONS = {"exp": sympy.exp, "log": sympy.log, "tanh": sympy.tanh, "sqrt": sympy.sqrt,
                      "abs": sympy.Abs, "max": sympy.Max, "min": sympy.Min}
 _VARIADIC = {"max", "min"}  # these take 2 or more arguments; the others exactly 1
 ALLOWED_HINT = "use numbers, z, + - * / **, and " + ", ".join(ALLOWED_FUNCTIONS)
-MAX_LENGTH, MAX_DEPTH, MAX_EXPONENT, MAX_BITS, MAX_MAGNITUDE = 200, 50, 8, 4096, 1e100
 
 # Arithmetic operators (** is handled apart, its exponent being restricted).
 _ARITHMETIC = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
@@ -33,21 +33,21 @@ _KINDS = {ast.Attribute: "attribute access", ast.Subscript: "indexing", ast.Lamb
           ast.Starred: "a starred argument"}
 
 
-def parse_activation(text: str, field: str = "custom.expression"
+def parse_activation(text: str, field: str = "custom.expression", limits: Limits = DEFAULT_LIMITS
                      ) -> tuple[sympy.Expr, sympy.Symbol]:
-    """Turn `text` (e.g. "z / (1 + abs(z))") into (SymPy expression, symbol z)."""
+    """Turn `text` (e.g. "z / (1 + abs(z))") into (SymPy expression, symbol z), within `limits`."""
     if not isinstance(text, str):
         raise SpecError(field, f"must be text, not {type(text).__name__}; {ALLOWED_HINT}")
-    if len(text) > MAX_LENGTH:  # checked before the parser ever sees the text
-        raise SpecError(field, f"is {len(text)} characters long; at most {MAX_LENGTH} are allowed")
+    if len(text) > limits.custom_length:  # checked before the parser ever sees the text
+        raise SpecError(field, f"is {len(text)} characters long; at most {limits.custom_length} are allowed")
     text = text.strip()
     if not text:
         raise SpecError(field, f"is empty; write a function of z such as 'tanh(z)'; {ALLOWED_HINT}")
     depth = 0
     for char in text:  # parentheses leave no AST node, so their nesting is capped here
         depth += (char in "([{") - (char in ")]}")
-        if depth > MAX_DEPTH:
-            raise SpecError(field, f"brackets nest deeper than {MAX_DEPTH} levels; {ALLOWED_HINT}")
+        if depth > limits.custom_nesting:
+            raise SpecError(field, f"brackets nest deeper than {limits.custom_nesting} levels; {ALLOWED_HINT}")
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as e:
@@ -55,35 +55,82 @@ def parse_activation(text: str, field: str = "custom.expression"
         raise SpecError(field, f"{text!r}: syntax error ({e.msg}){where}; {ALLOWED_HINT}") from None
     except (ValueError, RecursionError, MemoryError) as e:
         raise SpecError(field, f"{text!r}: cannot be parsed ({e}); {ALLOWED_HINT}") from None
+    _check_size(tree.body, text, field, limits)  # before SymPy builds (or multiplies out) anything
     z = sympy.Symbol("z", real=True)
-    expr = _Builder(text, field, z).build(tree.body, 1)
+    expr = _Builder(text, field, z, limits).build(tree.body, 1)
     if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         raise SpecError(field, f"{text!r}: gives {expr}, which is infinite or undefined")
     if z not in expr.free_symbols:
         raise SpecError(field, f"{text!r}: does not involve z (it equals {expr}); "
                                "an activation must be a function of z")
+    if limits.custom_ops is not None:
+        # the derivative is what gets compiled and printed: bound its size (degree and nesting keep diff cheap)
+        ops = sympy.count_ops(sympy.diff(expr, z))
+        if ops > limits.custom_ops:
+            raise SpecError(field, f"{text[:60]!r}: its derivative has {ops} operations, more than "
+                                   f"{limits.custom_ops}{hint(limits)}")
     return expr, z
+
+
+def _shape(node: ast.AST) -> tuple[int, int]:
+    """(upper bound of the polynomial degree in z, depth of calls nested in calls), read off the syntax tree.
+
+    Degrees: a number 0, z 1; + and - the larger; * and / the sum (a quotient's numerator and denominator
+    together); ** n multiplies by |n|; a call keeps its argument's degree (exp(p) is never multiplied out).
+    Nodes the builder refuses count as numbers: they never reach SymPy.
+    """
+    if isinstance(node, ast.Name):
+        return 1, 0
+    if isinstance(node, ast.UnaryOp):
+        return _shape(node.operand)
+    if isinstance(node, ast.BinOp):
+        (left, left_calls), right_shape = _shape(node.left), _shape(node.right)
+        if isinstance(node.op, ast.Pow):
+            exponent = node.right
+            while isinstance(exponent, ast.UnaryOp):
+                exponent = exponent.operand
+            value = exponent.value if isinstance(exponent, ast.Constant) else None
+            power = abs(value) if type(value) is int else 1  # 0.5 (sqrt) keeps the degree
+            return left * max(power, 1), max(left_calls, right_shape[1])
+        right, right_calls = right_shape
+        combined = max(left, right) if isinstance(node.op, (ast.Add, ast.Sub)) else left + right
+        return combined, max(left_calls, right_calls)
+    if isinstance(node, ast.Call):
+        shapes = [_shape(arg) for arg in node.args] or [(0, 0)]
+        return max(s[0] for s in shapes), 1 + max(s[1] for s in shapes)
+    return 0, 0
+
+
+def _check_size(node: ast.AST, text: str, field: str, limits: Limits) -> None:
+    degree, calls = _shape(node)
+    if exceeds(degree, limits.custom_degree):
+        raise SpecError(field, f"{text[:60]!r}: polynomial degree up to {degree}, more than "
+                               f"{limits.custom_degree}{hint(limits)}")
+    if exceeds(calls, limits.custom_calls):
+        raise SpecError(field, f"{text[:60]!r}: function calls nested {calls} deep, more than "
+                               f"{limits.custom_calls}{hint(limits)}")
 
 
 class _Builder:
     """Walks the syntax tree, building SymPy objects for whitelisted nodes only."""
 
-    def __init__(self, text: str, field: str, z: sympy.Symbol):
-        self.text, self.field, self.z = text, field, z
+    def __init__(self, text: str, field: str, z: sympy.Symbol, limits: Limits = DEFAULT_LIMITS):
+        self.text, self.field, self.z, self.limits = text, field, z, limits
 
     def fail(self, node: ast.AST, what: str):
         snippet = (ast.get_source_segment(self.text, node) or self.text)[:60]  # what was found
         raise SpecError(self.field, f"{snippet!r}: {what}; {ALLOWED_HINT}")
 
     def build(self, node: ast.AST, depth: int) -> sympy.Expr:
-        if depth > MAX_DEPTH:
-            self.fail(node, f"nesting deeper than {MAX_DEPTH} levels is not allowed")
+        if depth > self.limits.custom_nesting:
+            self.fail(node, f"nesting deeper than {self.limits.custom_nesting} levels is not allowed")
         result = self._node(node, depth)
         # Constants stay real and modest, so no later node (exp, max, ...) can blow up.
         if not result.free_symbols:
             value = result.evalf(15)
-            if not (value.is_real and value.is_finite) or abs(value) > MAX_MAGNITUDE:
-                self.fail(node, f"gives {result}, not a real number within ±{MAX_MAGNITUDE:g}")
+            magnitude = self.limits.custom_magnitude
+            if not (value.is_real and value.is_finite) or exceeds(abs(value), magnitude):
+                self.fail(node, f"gives {result}, not a real number within ±{magnitude or float('inf'):g}")
         return result
 
     def _node(self, node: ast.AST, depth: int) -> sympy.Expr:
@@ -116,8 +163,9 @@ class _Builder:
             self.fail(node, f"{kind} is not allowed")
         # Exact from the written decimal (0.1 -> 1/10), after bounding its exponent.
         written = (ast.get_source_segment(self.text, node) or repr(value)).replace("_", "")
-        if abs(int(written.lower().partition("e")[2] or 0)) > 100:  # e.g. 1e999999
-            self.fail(node, "decimal exponents beyond e+100 or e-100 are not allowed")
+        most = self.limits.decimal_exponent
+        if abs(int(written.lower().partition("e")[2] or 0)) > most:  # e.g. 1e999999
+            self.fail(node, f"decimal exponents beyond e+{most} or e-{most} are not allowed")
         return sympy.Rational(written)
 
     def power(self, node: ast.BinOp, base: sympy.Expr) -> sympy.Expr:
@@ -128,13 +176,14 @@ class _Builder:
         value = exponent.value if isinstance(exponent, ast.Constant) else None
         if type(value) is float and value == 0.5 and sign == 1:
             return sympy.sqrt(base)
-        if type(value) is not int or value > MAX_EXPONENT:
-            self.fail(node, f"the exponent must be a literal integer from -{MAX_EXPONENT} "
-                            f"to {MAX_EXPONENT}, or 0.5")
+        most = self.limits.custom_exponent
+        if type(value) is not int or exceeds(value, most):
+            self.fail(node, "the exponent must be a literal integer" + (f" from -{most} to {most}" if most else "")
+                      + ", or 0.5")
         # SymPy multiplies out numeric powers ((z*9**8)**8 too): keep their size bounded.
         bits = max((max(abs(r.p), r.q).bit_length() for r in base.atoms(sympy.Rational)), default=0)
-        if bits * value > MAX_BITS:
-            self.fail(node, f"the numbers involved grow too large (over {MAX_BITS} bits)")
+        if exceeds(bits * value, self.limits.custom_bits):
+            self.fail(node, f"the numbers involved grow too large (over {self.limits.custom_bits} bits)")
         return base ** (sign * value)
 
     def call(self, node: ast.Call, depth: int) -> sympy.Expr:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 from typing import Optional
 
@@ -140,7 +140,13 @@ def _rounds_to(true: Fraction, answer: Answer) -> bool:
     with localcontext() as context:
         context.prec = 60
         exact = Decimal(true.numerator) / Decimal(true.denominator)
-        return exact.quantize(Decimal(1).scaleb(answer.exponent), rounding=ROUND_HALF_UP) == Decimal(answer.value.numerator) / Decimal(answer.value.denominator)
+        try:
+            rounded = exact.quantize(Decimal(1).scaleb(answer.exponent), rounding=ROUND_HALF_UP)
+        except InvalidOperation:
+            # the true value needs more than 60 digits at the written place, while the answer has at most the
+            # budget's 50: they cannot agree
+            return False
+        return rounded == Decimal(answer.value.numerator) / Decimal(answer.value.denominator)
 
 
 def is_right(answer: Answer, true, tolerance: Tolerance = Tolerance(), exact: bool = False) -> bool:

@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import Optional
 
 from .errors import SpecError, UnsupportedError
+from .limits import DEFAULT_LIMITS, Limits, exceeds, hint
 
 Vector = tuple[Fraction, ...]
 Matrix = tuple[Vector, ...]
@@ -56,6 +57,8 @@ class NetworkSpec:
     custom_expression: Optional[str] = None
     init: Optional[InitScheme] = field(default=None, compare=False)
     exercise: Optional[object] = field(default=None, compare=False)  # the [exercise] table (nnsteps.exercises.ExerciseSpec)
+    # the budgets this spec was loaded under; everything derived from it reads them here
+    limits: Limits = field(default=DEFAULT_LIMITS, compare=False, repr=False)
 
     def __post_init__(self):
         validate(self)
@@ -71,7 +74,40 @@ class NetworkSpec:
 
     @property
     def n_parameters(self) -> int:
-        return sum(a * b + b for a, b in zip(self.layers, self.layers[1:]))
+        return n_parameters(self.layers)
+
+
+def n_parameters(layers) -> int:
+    """Weights and biases of a network with these layer sizes: sum of n^(l-1) n^(l) + n^(l)."""
+    return sum(a * b + b for a, b in zip(layers, layers[1:]))
+
+
+def validate_size(layers, limits: Limits) -> None:
+    """The parameter budget, checked from the layer sizes alone (before any weight is read or drawn)."""
+    count = n_parameters(layers)
+    if exceeds(count, limits.parameters):
+        raise SpecError("layers", f"{list(layers)} has {count:,} parameters, more than {limits.parameters:,}"
+                                  f"{hint(limits)}")
+
+
+def validate_work(spec: "NetworkSpec") -> None:
+    """The budget of gradient descent on the spec's `steps`: steps, and steps x parameters x samples."""
+    limits, steps = spec.limits, spec.steps
+    if exceeds(steps, limits.steps):
+        raise SpecError("steps", f"{steps:,} is more than {limits.steps:,} (every step is kept for the document)"
+                                 f"{hint(limits)}")
+    kept = steps * spec.n_parameters
+    if exceeds(kept, limits.trajectory):
+        raise SpecError("steps", f"{steps:,} steps x {spec.n_parameters:,} parameters is {kept:,} numbers kept for the "
+                                 f"document, more than {limits.trajectory:,}{hint(limits)}")
+    check_training_work("steps", steps, spec.n_parameters, spec.n_samples, limits)
+
+
+def check_training_work(field: str, steps: int, parameters: int, samples: int, limits: Limits) -> None:
+    work = steps * parameters * samples
+    if exceeds(work, limits.training_work):
+        raise SpecError(field, f"{steps:,} steps x {parameters:,} parameters x {samples:,} samples is {work:,}, "
+                               f"more than {limits.training_work:,}{hint(limits)}")
 
 
 def _shape(matrix) -> tuple[int, int]:
@@ -82,8 +118,12 @@ def _check_finite(where: str, values) -> None:
     for index, value in enumerate(values, start=1):
         if not isinstance(value, Fraction):
             raise SpecError(where, f"entry {index} is {value!r}, not a number")
-        if not math.isfinite(float(value)):
-            raise SpecError(where, f"entry {index} is not finite")
+        try:
+            finite = math.isfinite(float(value))
+        except OverflowError:  # an exact number beyond float64 (1.8e308)
+            finite = False
+        if not finite:
+            raise SpecError(where, f"entry {index} is not finite in float64 (beyond ±1.8e308)")
 
 
 def _check_matrix(where: str, matrix, rows: int, cols: int, need: str) -> None:
@@ -110,6 +150,7 @@ def validate(spec: NetworkSpec) -> None:
     from .activations import ACTIVATIONS, suggest  # local: the table imports SymPy lazily
 
     validate_layers(spec.layers)
+    validate_size(spec.layers, spec.limits)
     layers = list(spec.layers)
     depth = len(layers) - 1
     if len(spec.activations) != depth:
@@ -149,6 +190,14 @@ def validate(spec: NetworkSpec) -> None:
         raise SpecError("steps", f"{spec.steps!r} must be a whole number of at least 0")
     if not isinstance(spec.batch_size, int) or spec.batch_size < 0:
         raise SpecError("batch_size", f"{spec.batch_size!r} must be 0 (full batch) or a positive whole number")
+    validate_work(spec)
+    if exceeds(abs(spec.alpha), spec.limits.setting_magnitude):
+        raise SpecError("alpha", f"must lie within ±{spec.limits.setting_magnitude:g}; "
+                                 "the leaky ReLU slope is usually 0.01")
+    if "custom" in spec.activations:  # parsed (and its budgets checked) now, before anything is derived
+        from .expression import parse_activation
+
+        parse_activation(spec.custom_expression, limits=spec.limits)
     if spec.numbers == "exact":
         for l, name in enumerate(spec.activations, start=1):
             if not ACTIVATIONS[name].exact:

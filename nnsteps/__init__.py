@@ -24,6 +24,9 @@ _LAZY = {
     "UnsupportedError": "nnsteps.derive.errors",
     "NumericalError": "nnsteps.derive.errors",
     "ToolMissingError": "nnsteps.derive.errors",
+    "Limits": "nnsteps.derive.limits",
+    "DEFAULT_LIMITS": "nnsteps.derive.limits",
+    "NO_LIMITS": "nnsteps.derive.limits",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

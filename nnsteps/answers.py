@@ -12,6 +12,7 @@ from typing import Any, Mapping
 
 from .derive.errors import SpecError
 from .derive.grading import Answer
+from .derive.limits import Limits
 from .derive.netspec import NetworkSpec
 from .derive.quantities import parse_quantity
 
@@ -28,25 +29,28 @@ def builtin_answer_names() -> list[str]:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
-def load_answers(source: str | Path, spec: NetworkSpec) -> tuple[Answer, ...]:
-    """Answers from a TOML/JSON path or a shipped name, checked against the network."""
-    from .spec import _parse_toml, read_mapping
+def load_answers(source: str | Path, spec: NetworkSpec, limits: Limits | None = None) -> tuple[Answer, ...]:
+    """Answers from a TOML/JSON path or a shipped name, checked against the network, within `limits` (the spec's)."""
+    from .input_text import parse_toml, read_mapping
 
+    limits = spec.limits if limits is None else limits
     path = Path(source)
     if path.is_file():
-        mapping = read_mapping(path)
+        mapping = read_mapping(path, "answers", limits)
         where = str(path)
     elif str(source) in builtin_answer_names():
         text = (resources.files("nnsteps") / "examples" / "answers" / f"{source}.toml").read_text(encoding="utf-8")
-        mapping, where = _parse_toml(text, f"built-in answers {source}"), str(source)
+        mapping, where = parse_toml(text, f"built-in answers {source}", "answers", limits), str(source)
     else:
         shipped = ", ".join(builtin_answer_names()) or "none"
         raise SpecError("answers", f"{source}: no such file and no shipped answers file (shipped: {shipped})")
-    return answers_from_mapping(mapping, spec, where)
+    return answers_from_mapping(mapping, spec, where, limits)
 
 
-def answers_from_mapping(mapping: Any, spec: NetworkSpec, where: str = "answers") -> tuple[Answer, ...]:
+def answers_from_mapping(mapping: Any, spec: NetworkSpec, where: str = "answers",
+                         limits: Limits | None = None) -> tuple[Answer, ...]:
     """Validate a parsed answers file: every name a quantity of this network, every value a number, no repeats."""
+    limits = spec.limits if limits is None else limits
     if not isinstance(mapping, Mapping):
         raise SpecError("answers", f"{where}: the top level must be a table")
     table = mapping.get("answers")
@@ -59,12 +63,14 @@ def answers_from_mapping(mapping: Any, spec: NetworkSpec, where: str = "answers"
         raise SpecError("answers", f"{where}: [answers] is empty; nothing to check")
     answers, seen = [], {}
     for name, value in table.items():
-        field = f'answers."{name}"'
+        field = f'answers."{str(name)[:60]}"'
+        if re.search(r"\d{%d}" % (limits.integer_digits + 1), str(name)):  # int() of it would be unbounded
+            raise SpecError(field, f"an index of more than {limits.integer_digits} digits")
         quantity = _quantity(str(name), spec, field)
         if quantity in seen:
             raise SpecError(field, f"names the same quantity as \"{seen[quantity]}\" ({quantity.name})")
         seen[quantity] = name
-        number, exponent, text = parse_number(value, field)
+        number, exponent, text = parse_number(value, field, limits)
         answers.append(Answer(quantity, str(name), text, number, exponent))
     return tuple(answers)
 
@@ -81,17 +87,26 @@ def _quantity(name: str, spec: NetworkSpec, field: str):
         raise SpecError(field, message) from None
 
 
-def parse_number(value: Any, field: str) -> tuple[Fraction, int | None, str]:
+def parse_number(value: Any, field: str, limits: Limits | None = None) -> tuple[Fraction, int | None, str]:
     """(exact value, place of the last written digit or None for a fraction, text as written)."""
+    from .derive.limits import DEFAULT_LIMITS
+    from .spec import check_decimal, check_whole
+
+    limits = DEFAULT_LIMITS if limits is None else limits
     if isinstance(value, bool):
         raise SpecError(field, f"{value!r} is not a number; {HINT}")
     if isinstance(value, int):
+        check_whole(value, field, limits)
         return Fraction(value), 0, str(value)
+    if isinstance(value, str) and len(value) > 2 * limits.decimal_digits + 20:
+        raise SpecError(field, f"a number written with {len(value)} characters, more than {2 * limits.decimal_digits + 20}")
     if isinstance(value, float):  # from a Python mapping: the shortest decimal that reads back as it
         value = Decimal(repr(value))
     if isinstance(value, str):
         match = _FRACTION.match(value)
         if match:
+            if max(len(match.group(1).lstrip("+-")), len(match.group(2))) > limits.decimal_digits:
+                raise SpecError(field, f"a fraction with more than {limits.decimal_digits} digits above or below")
             numerator, denominator = int(match.group(1)), int(match.group(2))
             if denominator == 0:
                 raise SpecError(field, f"{value!r} divides by zero")
@@ -104,6 +119,7 @@ def parse_number(value: Any, field: str) -> tuple[Fraction, int | None, str]:
         raise SpecError(field, f"{value!r} is not a number; {HINT}")
     if not value.is_finite():
         raise SpecError(field, f"{value} is not a finite number")
+    check_decimal(value, field, limits)
     return Fraction(value), int(value.as_tuple().exponent), str(value)
 
 

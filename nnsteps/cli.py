@@ -70,9 +70,14 @@ def build_parser(commands: dict) -> argparse.ArgumentParser:
         epilog="SPEC is a TOML/JSON file or a built-in example name (see `nnsteps examples`); none means the tutorial example.",
     )
     parser.add_argument("--debug", action="store_true", help="show the full traceback on errors")
+    no_limits = dict(action="store_true", default=argparse.SUPPRESS,
+                     help="lift the budgets of nnsteps (work, sizes, digits) for a trusted spec")
+    parser.add_argument("--no-limits", **no_limits)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in commands.values():
         module.add_parser(subparsers)
+    for subparser in subparsers.choices.values():  # also accepted after the command's name
+        subparser.add_argument("--no-limits", **no_limits)
     return parser
 
 

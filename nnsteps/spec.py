@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import tomllib
 from decimal import Decimal
 from fractions import Fraction
 from importlib import resources
@@ -11,7 +9,9 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .derive.errors import SpecError
-from .derive.netspec import InitScheme, NetworkSpec, validate_layers
+from .derive.limits import DEFAULT_LIMITS, Limits, exceeds, hint
+from .derive.netspec import InitScheme, NetworkSpec, validate_layers, validate_size
+from .input_text import parse_toml, read_mapping as _read_mapping
 
 TOP_LEVEL = {
     "title", "name", "layers", "activations", "output", "loss", "half", "reduction", "learning_rate",
@@ -31,61 +31,78 @@ def builtin_text(name: str) -> str:
     return (resources.files("nnsteps") / "examples" / f"{name}.toml").read_text(encoding="utf-8")
 
 
-def load_spec(source: str | Path | None = None) -> NetworkSpec:
-    """A spec from a file path or a built-in name; None means the tutorial example."""
+def load_spec(source: str | Path | None = None, limits: Limits = DEFAULT_LIMITS) -> NetworkSpec:
+    """A spec from a file path or a built-in name (None: the tutorial example), refused beyond `limits`."""
     source = "tutorial" if source is None else source
     path = Path(source)
     if path.is_file():
-        return spec_from_mapping(read_mapping(path), default_name=path.stem)
+        return spec_from_mapping(read_mapping(path, limits), default_name=path.stem, limits=limits)
     if isinstance(source, str) and source in builtin_names():
-        return spec_from_mapping(_parse_toml(builtin_text(source), f"built-in {source}"), default_name=source)
+        return spec_from_mapping(_parse_toml(builtin_text(source), f"built-in {source}"), default_name=source,
+                                 limits=limits)
     from .derive.activations import suggest
 
     hint = suggest(str(source), builtin_names()) if "/" not in str(source) and "." not in str(source) else ""
     raise SpecError("spec", f"{source}: no such file and no built-in example{hint or '; see nnsteps examples'}")
 
 
-def read_mapping(path: Path) -> dict:
-    """Parse a TOML or JSON file, keeping decimals exactly as written."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise SpecError("spec", f"{path}: cannot read ({error.__class__.__name__}: {error})") from None
-    if path.suffix.lower() == ".json":
-        try:
-            return json.loads(text, parse_float=Decimal)
-        except json.JSONDecodeError as error:
-            raise SpecError("spec", f"{path}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from None
-    return _parse_toml(text, str(path))
+def read_mapping(path: Path, limits: Limits = DEFAULT_LIMITS) -> dict:
+    """Parse a TOML or JSON spec file, keeping decimals exactly as written."""
+    return _read_mapping(path, "spec", limits)
 
 
-def _parse_toml(text: str, where: str) -> dict:
-    try:
-        return tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as error:
-        raise SpecError("spec", f"{where}: invalid TOML: {error}") from None
+def _parse_toml(text: str, where: str, limits: Limits = DEFAULT_LIMITS) -> dict:
+    return parse_toml(text, where, "spec", limits)
 
 
-def _number(value: Any, where: str) -> Fraction:
+def _number(value: Any, where: str, limits: Limits = DEFAULT_LIMITS) -> Fraction:
+    """An exact fraction of the number as written, its size checked before the fraction is built."""
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, Fraction)):
-        raise SpecError(where, f"{value!r} is not a number")
+        raise SpecError(where, f"{_short(value)} is not a number")
     if isinstance(value, float):
         value = Decimal(repr(value))  # the decimal as written in Python
-    if isinstance(value, Decimal) and not value.is_finite():
-        raise SpecError(where, f"{value} is not finite")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise SpecError(where, f"{value} is not finite")
+        check_decimal(value, where, limits)
+    if isinstance(value, int):
+        check_whole(value, where, limits)
+    if isinstance(value, Fraction):
+        check_whole(value.numerator, where, limits)
+        check_whole(value.denominator, where, limits)
     return Fraction(value)
 
 
-def _vector(value: Any, where: str) -> tuple[Fraction, ...]:
+def check_decimal(value: Decimal, where: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Digits and exponent of a decimal: 1e999999999 would become an exact fraction of a billion digits."""
+    digits = len(value.as_tuple().digits)
+    if digits > limits.decimal_digits:
+        raise SpecError(where, f"a number of {digits} significant digits, more than {limits.decimal_digits}{hint(limits)}")
+    if value and abs(value.adjusted()) > limits.decimal_exponent:
+        raise SpecError(where, f"{value:.3e} is beyond 1e±{limits.decimal_exponent}{hint(limits)}")
+
+
+def check_whole(value: int, where: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """At most `limits.integer_digits` digits (compared without converting it to text)."""
+    if abs(value) >= 10 ** limits.integer_digits:
+        raise SpecError(where, f"a whole number of more than {limits.integer_digits} digits{hint(limits)}")
+
+
+def _short(value: Any) -> str:
+    text = repr(value) if not isinstance(value, int) or abs(value) < 10**60 else "a huge number"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _vector(value: Any, where: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Fraction, ...]:
     if not isinstance(value, (list, tuple)):
-        raise SpecError(where, f"expected a list of numbers, got {value!r}")
-    return tuple(_number(v, f"{where}[{i}]") for i, v in enumerate(value, start=1))
+        raise SpecError(where, f"expected a list of numbers, got {_short(value)}")
+    return tuple(_number(v, f"{where}[{i}]", limits) for i, v in enumerate(value, start=1))
 
 
-def _matrix(value: Any, where: str) -> tuple[tuple[Fraction, ...], ...]:
+def _matrix(value: Any, where: str, limits: Limits = DEFAULT_LIMITS) -> tuple[tuple[Fraction, ...], ...]:
     if not isinstance(value, (list, tuple)) or not all(isinstance(row, (list, tuple)) for row in value):
-        raise SpecError(where, f"expected a list of rows (a list of lists), got {value!r}")
-    return tuple(_vector(row, f"{where}[{i}]") for i, row in enumerate(value, start=1))
+        raise SpecError(where, f"expected a list of rows (a list of lists), got {_short(value)}")
+    return tuple(_vector(row, f"{where}[{i}]", limits) for i, row in enumerate(value, start=1))
 
 
 def _check_keys(mapping: Mapping, allowed: set, where: str) -> None:
@@ -97,19 +114,21 @@ def _check_keys(mapping: Mapping, allowed: set, where: str) -> None:
             raise SpecError(f"{prefix}{key}", f"unknown field{suggest(key, sorted(allowed))}")
 
 
-def _typed(mapping: Mapping, key: str, kind, default):
+def _typed(mapping: Mapping, key: str, kind, default, limits: Limits = DEFAULT_LIMITS):
     value = mapping.get(key, default)
     if kind is bool and not isinstance(value, bool):
-        raise SpecError(key, f"{value!r} must be true or false")
+        raise SpecError(key, f"{_short(value)} must be true or false")
     if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise SpecError(key, f"{value!r} must be a whole number")
+        raise SpecError(key, f"{_short(value)} must be a whole number")
+    if kind is int:
+        check_whole(value, key, limits)
     if kind is str and not isinstance(value, str):
-        raise SpecError(key, f"{value!r} must be a string")
+        raise SpecError(key, f"{_short(value)} must be a string")
     return value
 
 
-def spec_from_mapping(mapping: Mapping, default_name: str = "network") -> NetworkSpec:
-    """Build and validate a NetworkSpec from parsed TOML/JSON or a Python dict."""
+def spec_from_mapping(mapping: Mapping, default_name: str = "network", limits: Limits = DEFAULT_LIMITS) -> NetworkSpec:
+    """Build and validate a NetworkSpec from parsed TOML/JSON or a Python dict, within `limits`."""
     if not isinstance(mapping, Mapping):
         raise SpecError("spec", "the top level must be a table of fields")
     _check_keys(mapping, TOP_LEVEL, "")
@@ -118,8 +137,12 @@ def spec_from_mapping(mapping: Mapping, default_name: str = "network") -> Networ
             raise SpecError(required, "missing; every spec needs layers, activations, loss and [data]")
     layers = mapping["layers"]
     if not isinstance(layers, (list, tuple)):
-        raise SpecError("layers", f"expected a list of layer sizes, got {layers!r}")
+        raise SpecError("layers", f"expected a list of layer sizes, got {_short(layers)}")
+    for index, size in enumerate(layers):
+        if isinstance(size, int):
+            check_whole(size, f"layers[{index}]", limits)
     validate_layers(layers)  # before the fields whose shapes depend on it
+    validate_size(layers, limits)  # the parameter budget, before any weight is read or drawn
     activations = _activations(mapping, len(layers) - 1)
     data = mapping["data"]
     if not isinstance(data, Mapping):
@@ -128,22 +151,22 @@ def spec_from_mapping(mapping: Mapping, default_name: str = "network") -> Networ
     for key in ("X", "Y"):
         if key not in data:
             raise SpecError(f"data.{key}", "missing; give one row per sample")
-    X, Y = _matrix(data["X"], "data.X"), _matrix(data["Y"], "data.Y")
+    X, Y = _matrix(data["X"], "data.X", limits), _matrix(data["Y"], "data.Y", limits)
     custom = mapping.get("custom", {})
     if not isinstance(custom, Mapping):
         raise SpecError("custom", "must be a table with expression = \"...\"")
     _check_keys(custom, {"expression"}, "custom")
-    weights, biases, init = _parameters(mapping, layers)
+    weights, biases, init = _parameters(mapping, layers, limits)
     return NetworkSpec(
         layers=tuple(layers), activations=activations, loss=_typed(mapping, "loss", str, ""),
         weights=weights, biases=biases, X=X, Y=Y,
         title=_typed(mapping, "title", str, ""), name=_typed(mapping, "name", str, default_name),
         half=_typed(mapping, "half", bool, True), reduction=_typed(mapping, "reduction", str, "mean"),
-        learning_rate=_number(mapping.get("learning_rate", Decimal("0.001")), "learning_rate"),
-        steps=_typed(mapping, "steps", int, 1), batch_size=_typed(mapping, "batch_size", int, 0),
+        learning_rate=_number(mapping.get("learning_rate", Decimal("0.001")), "learning_rate", limits),
+        steps=_typed(mapping, "steps", int, 1, limits), batch_size=_typed(mapping, "batch_size", int, 0, limits),
         update_biases=_typed(mapping, "update_biases", bool, True), numbers=_typed(mapping, "numbers", str, "float"),
-        alpha=_number(mapping.get("alpha", Decimal("0.01")), "alpha"),
-        custom_expression=custom.get("expression"), init=init, exercise=_exercise(mapping),
+        alpha=_number(mapping.get("alpha", Decimal("0.01")), "alpha", limits),
+        custom_expression=custom.get("expression"), init=init, exercise=_exercise(mapping), limits=limits,
     )
 
 
@@ -168,7 +191,7 @@ def _activations(mapping: Mapping, depth: int) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _parameters(mapping: Mapping, layers) -> tuple:
+def _parameters(mapping: Mapping, layers, limits: Limits = DEFAULT_LIMITS) -> tuple:
     depth = len(layers) - 1
     given = mapping.get("parameters", {})
     if not isinstance(given, Mapping):
@@ -177,32 +200,36 @@ def _parameters(mapping: Mapping, layers) -> tuple:
     _check_keys(given, allowed, "parameters")
     init = None
     if "init" in mapping:
-        init = _init(mapping["init"])
+        init = _init(mapping["init"], limits)
     missing = [f"W{l}" for l in range(1, depth + 1) if f"W{l}" not in given]
     if missing and init is None:
         raise SpecError(f"parameters.{missing[0]}", "missing; give every W{l} (and b{l}) or an [init] table to draw them")
     drawn = _draw(init, layers) if init is not None else {}
-    weights = tuple(_matrix(given[f"W{l}"], f"parameters.W{l}") if f"W{l}" in given else drawn[f"W{l}"]
+    weights = tuple(_matrix(given[f"W{l}"], f"parameters.W{l}", limits) if f"W{l}" in given else drawn[f"W{l}"]
                     for l in range(1, depth + 1))
-    biases = tuple(_vector(given[f"b{l}"], f"parameters.b{l}") if f"b{l}" in given else (Fraction(0),) * layers[l]
+    biases = tuple(_vector(given[f"b{l}"], f"parameters.b{l}", limits) if f"b{l}" in given else (Fraction(0),) * layers[l]
                    for l in range(1, depth + 1))
     return weights, biases, init
 
 
-def _init(table: Any) -> InitScheme:
+def _init(table: Any, limits: Limits = DEFAULT_LIMITS) -> InitScheme:
     if not isinstance(table, Mapping):
         raise SpecError("init", "must be a table: scheme, scale, seed, decimals")
     _check_keys(table, INIT_FIELDS, "init")
     scheme = table.get("scheme", "normal")
     if scheme not in INIT_SCHEMES:
         raise SpecError("init.scheme", f"{scheme!r} must be one of {', '.join(INIT_SCHEMES)}")
-    scale = _number(table["scale"], "init.scale") if "scale" in table else None
+    scale = _number(table["scale"], "init.scale", limits) if "scale" in table else None
+    if scale is not None and (scale < 0 or exceeds(scale, limits.setting_magnitude)):
+        # a standard deviation: NumPy refuses a negative one, and draws beyond float64 from a huge one
+        raise SpecError("init.scale", f"must be a standard deviation from 0 to {limits.setting_magnitude:g}")
     decimals = table.get("decimals")
     if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 12):
-        raise SpecError("init.decimals", f"{decimals!r} must be a whole number from 0 to 12")
+        raise SpecError("init.decimals", f"{_short(decimals)} must be a whole number from 0 to 12")
     seed = table.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise SpecError("init.seed", f"{seed!r} must be a whole number of at least 0")
+        raise SpecError("init.seed", f"{_short(seed)} must be a whole number of at least 0")
+    check_whole(seed, "init.seed", limits)
     return InitScheme(scheme, scale, seed, decimals)
 
 

@@ -20,6 +20,22 @@ def whole_number(text: str, least: int = 0) -> int:
     return value
 
 
+def limits_of(args):
+    """The budgets of this run: NO_LIMITS with --no-limits, else DEFAULT_LIMITS (nnsteps.derive.limits)."""
+    from ..derive.limits import DEFAULT_LIMITS, NO_LIMITS
+
+    return NO_LIMITS if getattr(args, "no_limits", False) else DEFAULT_LIMITS
+
+
+def check_digits(digits: int, limits, field: str = "--digits") -> int:
+    """Significant digits to show: from 1 to limits.shown_digits."""
+    from ..derive.errors import SpecError
+
+    if not 1 <= digits <= limits.shown_digits:
+        raise SpecError(field, f"{digits} must be a whole number from 1 to {limits.shown_digits}")
+    return digits
+
+
 def positive_number(text: str) -> int:
     """An argparse type: a whole number of at least 1."""
     return whole_number(text, least=1)

@@ -45,7 +45,11 @@ def run(args) -> int:
         report_format = _report_format(args.report)
         if report_format is None:
             raise SpecError("--report", f"{args.report}: name a .html or .md file")
-    spec = load_spec(args.spec)
+    from . import check_digits, limits_of
+
+    limits = limits_of(args)
+    check_digits(args.digits, limits)
+    spec = load_spec(args.spec, limits)
     answers = load_answers(args.answers, spec)
     derivation = derive(spec)
     result = grade(derivation, answers, Tolerance(args.rtol, args.atol))

@@ -13,8 +13,11 @@ def add_parser(subparsers):
 
 def run(args) -> int:
     from ..network import Network
+    from . import check_digits, limits_of
 
-    derivation = Network.from_file(args.spec or "tutorial").derive()
+    limits = limits_of(args)
+    check_digits(args.digits, limits)
+    derivation = Network.from_file(args.spec or "tutorial", limits).derive()
     if args.json:
         print(json.dumps(derivation.to_json(), indent=1))
         return 0

@@ -34,7 +34,9 @@ def run(args) -> int:
     from ..files import check_output_folder, check_replaceable, file_stem, staged_folder, write_atomic
     from ..spec import load_spec
 
-    spec = load_spec(args.spec or "tutorial")
+    from . import limits_of
+
+    spec = load_spec(args.spec or "tutorial", limits_of(args))
     exercise = spec.exercise or DEFAULT
     questions(spec, exercise)  # a bad `ask` entry fails here, before any worker starts
     folder = output_folder(args.output, f"exercises-{file_stem(spec.name)}")

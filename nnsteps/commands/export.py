@@ -25,7 +25,9 @@ def run(args) -> int:
 
     if args.expanded and args.to != "latex":
         raise SpecError("--expanded", "goes with --to latex only")
-    derivation = Network.from_file(args.spec or "tutorial").derive()
+    from . import limits_of
+
+    derivation = Network.from_file(args.spec or "tutorial", limits_of(args)).derive()
     if args.to == "numpy":
         from ..derive.codegen import numpy_module
 
@@ -125,6 +127,7 @@ def latex_formulas(derivation, expanded: bool = False) -> str:
     gradients = derivation.all_gradients()
     out += _align([f"{partial(symbol(p))} &= {latex(g)}" for p, g in gradients.items()])
     if expanded:
+        derivation.check_expansion(gradients.values())  # the size budget of all of them, before any is expanded
         out += ["% Gradients fully expanded in inputs, targets and parameters"]
         out += _align([f"{partial(symbol(p))} &= {latex(derivation.expand(g))}" for p, g in gradients.items()])
     out += ["% Matrix form (rows are samples)"]

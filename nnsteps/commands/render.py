@@ -42,7 +42,11 @@ def add_parser(subparsers):
 def run(args) -> int:
     from ..derive.errors import SpecError
     from ..pipeline import RenderOptions, check_output_folder, publish, render_files
-    from ..spec import builtin_names
+    from ..spec import builtin_names, load_spec
+    from . import check_digits, limits_of
+
+    limits = limits_of(args)
+    check_digits(args.digits, limits)
 
     options = RenderOptions(formats=_formats(args.to), detail=args.detail, notation=args.notation,
                             digits=args.digits, templates=args.templates)
@@ -54,7 +58,7 @@ def run(args) -> int:
     check_output_folder(Path(args.output))
     files = {}  # every document of every source is made before the first file is written
     for source in sources:
-        files.update(render_files(source, options))
+        files.update(render_files(load_spec(source, limits), options))
     for path in publish(Path(args.output), files):
         print(path)
     return 0

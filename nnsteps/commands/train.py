@@ -67,9 +67,17 @@ def gradient_descent(derivation, steps: int, every: int = 100, say=None):
 
 
 def run(args) -> int:
+    from ..derive.errors import SpecError
+    from ..derive.limits import exceeds, hint
+    from ..derive.netspec import check_training_work
     from ..network import Network
+    from . import limits_of
 
-    network = Network.from_file(args.spec or "tutorial")
+    limits = limits_of(args)
+    if exceeds(args.steps, limits.train_steps):
+        raise SpecError("--steps", f"{args.steps:,} is more than {limits.train_steps:,}{hint(limits)}")
+    network = Network.from_file(args.spec or "tutorial", limits)
+    check_training_work("--steps", args.steps, network.spec.n_parameters, network.spec.n_samples, limits)
     derivation = network.derive()
     params, costs = gradient_descent(derivation, args.steps, args.every)
     if args.output:
@@ -77,14 +85,14 @@ def run(args) -> int:
 
         header = (f"{derivation.spec.title or derivation.spec.name}: trained by `nnsteps train` for {args.steps} steps "
                   f"(learning rate {float(derivation.spec.learning_rate):g}); cost {costs[0]:.6g} -> {costs[-1]:.6g}")
-        text = trained_toml(source_mapping(args.spec or "tutorial"), params, header)
+        text = trained_toml(source_mapping(args.spec or "tutorial", limits), params, header)
         write_output(args.output, text)
         print(f"wrote {args.output}", file=sys.stderr)
     return 0
 
 
 # -- the trained spec ----------------------------------------------------------
-def source_mapping(source: str) -> dict:
+def source_mapping(source: str, limits=None) -> dict:
     """The spec's fields as written (file or built-in), decimals kept exactly."""
     import tomllib
     from decimal import Decimal
@@ -94,7 +102,7 @@ def source_mapping(source: str) -> dict:
 
     path = Path(source)
     if path.is_file():
-        return read_mapping(path)
+        return read_mapping(path) if limits is None else read_mapping(path, limits)
     return tomllib.loads(builtin_text(source), parse_float=Decimal)
 
 
