@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .derive.derivation import Derivation
-from .derive.errors import SpecError
+from .derive.errors import SpecError, one_line
 from .render.numbers import format_number
 
 
@@ -23,7 +23,7 @@ def derivation_table(d: Derivation, sample: int = 1, digits: int = 6) -> str:
     if not 1 <= sample <= spec.n_samples:
         raise SpecError("--sample", f"{sample} is out of range 1..{spec.n_samples}")
     fmt = lambda value: format_number(value, digits)  # noqa: E731
-    lines = [spec.title or spec.name, describe(spec), ""]
+    lines = [one_line(spec.title or spec.name), describe(spec), ""]  # user text: control characters shown escaped
 
     def section(title: str, names: list[str]) -> None:
         lines.append(title)

@@ -87,13 +87,14 @@ def verdict(row) -> str:
 
 def grade_table(result, spec, digits: int = 6) -> str:
     """The text table: quantity | theirs | correct | verdict, in the order of the computation."""
+    from ..derive.errors import one_line
     from ..render.numbers import format_number
 
     header = ("quantity", "theirs", "correct", "")
     body = [(row.name, row.answer.text, format_number(row.correct, digits), verdict(row)) for row in result.rows]
     widths = [max(len(r[i]) for r in [header] + body) for i in range(3)]
     lines = [f"Checking {len(result.rows)} answer{'s' if len(result.rows) != 1 else ''} against "
-             f"{spec.name}" + (f" ({spec.title})" if spec.title else ""), ""]
+             + one_line(spec.name + (f" ({spec.title})" if spec.title else "")), ""]  # user text: no terminal escapes
     for row in [header] + body:
         lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
     wrong = result.wrong

@@ -32,6 +32,7 @@ def run(args) -> int:
 
     from ..exercises import DEFAULT, VariantJob, questions, write_manifest
     from ..files import check_output_folder, check_replaceable, file_stem, staged_folder, write_atomic
+    from ..derive.errors import one_line
     from ..spec import load_spec
 
     from . import limits_of
@@ -57,7 +58,7 @@ def run(args) -> int:
                                                           file=sys.stderr, disable=True if args.no_progress else None))
         write_manifest(stage, spec, args.seed, args.format, records)
     elapsed = time.perf_counter() - start
-    print(f"{len(records)} variant{'s' if len(records) != 1 else ''} of {spec.name} in {folder}/ "
+    print(f"{len(records)} variant{'s' if len(records) != 1 else ''} of {one_line(spec.name)} in {folder}/ "
           f"({elapsed:.1f} s with {workers} worker{'s' if workers != 1 else ''}: "
           f"{elapsed * workers / len(records):.2f} s of a worker per variant); manifest.csv, manifest.json")
     return 0
