@@ -14,7 +14,7 @@ from nnsteps.derive.derivation import derive
 from nnsteps.pipeline import RenderOptions, documents, file_stem
 from nnsteps.render.escape import printable
 
-from test_browser import ARGS, CHROMIUM, LOCAL
+from test_browser import LOCAL, browser  # noqa: F401 (browser: the shared Chromium fixture)
 from test_injection import ALL_KNOWN, HOSTILE, PARAMS, X, Y, hostile_spec
 
 # Every payload that would run if it ever became markup: each sets a flag the test reads back.
@@ -35,17 +35,6 @@ FACTS = """() => ({
   h1Right: document.querySelector('h1').getBoundingClientRect().right,
   ready: document.body.classList.contains('math-ready'),
 })"""
-
-
-@pytest.fixture(scope="module")
-def browser(require_tools):
-    require_tools(CHROMIUM, "python:playwright")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def load(browser, path: Path) -> dict:
