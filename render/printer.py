@@ -10,7 +10,8 @@ from sympy.printing.latex import LatexPrinter
 
 from ..derive.activations import ACTIVATIONS
 from ..derive.model import GENERIC_Z, symbol_ref
-from .numbers import is_compound, latex_number
+from .numbers import latex_number
+from .operands import BASE, factor, needs_parentheses, power_base
 
 NOTATIONS = ("tutorial", "nielsen", "matrix")
 MAX_TERMS = 8  # longer sums are printed with dots
@@ -105,17 +106,16 @@ class NotationPrinter(LatexPrinter):
         return latex_number(value, self.digits)
 
     def _print_Symbol(self, expr, style="plain"):
-        if self.values is not None and expr in self.values:
-            text = self.number(self.values[expr])
-            return rf"\left({text}\right)" if is_compound(text) else text
+        if self.values is not None and expr in self.values:  # a number in place of a symbol is a factor
+            return factor(self.values[expr], self.digits)
         return self.symbol(expr)
 
     def _print_Pow(self, expr):
         base = expr.base
         if self.values is not None and isinstance(base, sp.Symbol) and base in self.values:
-            text = self.number(self.values[base])
-            if is_compound(text, base=True):
-                return rf"\left({text}\right)^{{{self._print(expr.exp)}}}"
+            value = self.values[base]
+            if needs_parentheses(value, BASE, self.digits):  # (-0.5)^{2}, (1/2)^{2}
+                return rf"{power_base(value, self.digits)}^{{{self._print(expr.exp)}}}"
         return super()._print_Pow(expr)
 
     def _print_Float(self, expr):
