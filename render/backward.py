@@ -8,6 +8,7 @@ import sympy as sp
 from ..derive.backprop import Factor
 from ..derive.errors import UnsupportedError
 from .context import Context, symbols
+from .explain import BACKWARD, matrix_steps
 from .forward import sample_cost
 from .notation import reduction
 from .operands import DOTS, Term, product, signed_sum
@@ -211,39 +212,9 @@ def four_equations(ctx: Context) -> Group:
     return Group("backprop-equations", text("The four equations of backpropagation"), tuple(items))
 
 
-def _derivative_matrix(ctx: Context, layer: int):
-    """a'(z) of every sample and neuron of a layer, from the derived local factor."""
-    n, width = ctx.spec.n_samples, ctx.spec.layers[layer]
-    return np.array([[ctx.value(ctx.d.backprop.dx_dz(layer, k, k), s) for k in range(1, width + 1)]
-                     for s in range(1, n + 1)], dtype=object)
-
-
 def backward_matrix_section(ctx: Context) -> Section:
-    d, n = ctx.d, ctx.spec.n_samples
     r, _ = reduction(ctx)
-    ones = rf"\mathbf{{1}}_{{{n}}}"
     items = [Paragraph(text("The same backward pass for all samples at once; row s of ", M(ctx.m("dZ", "l")),
                             " holds the deltas of sample s.", " The gradients include the factor of the batch cost." if r else ""))]
-    for equation in d.matrix_form():
-        l, kind = equation.layer, equation.kind
-        deltas = d.backward.deltas[l]
-        if kind == "output_delta":
-            if d.net.activation(l).vector or equation.rhs.has(sp.MatrixSymbol(f"dX{l}", *equation.lhs.shape)):
-                operands = ""
-            else:
-                operands = f"{ctx.matrix(d.forward.xs[l])} - {ctx.matrix(d.Y)}"
-            value = deltas
-        elif kind == "hidden_delta":
-            operands = (rf"\left({ctx.matrix(d.backward.deltas[l + 1])} {ctx.matrix(np.asarray(d.params[f'W{l + 1}']).T)}\right)"
-                        rf" \circ {ctx.matrix(_derivative_matrix(ctx, l))}" if ctx.full or n * ctx.spec.layers[l] <= 64 else "")
-            value = deltas
-        elif kind == "weight_gradient":
-            operands = f"{r} {ctx.matrix(np.asarray(d.forward.xs[l - 1]).T)} {ctx.matrix(deltas)}".strip()
-            value = d.backward.gradients[f"W{l}"]
-        elif kind == "bias_gradient":
-            operands = f"{r} {ctx.matrix(np.asarray(deltas).T)} {ones}".strip()
-            value = np.asarray(d.backward.gradients[f"b{l}"]).reshape(-1, 1)
-        else:
-            continue
-        items.append(ctx.matrix_step(ctx.tex(equation.lhs), ctx.tex(equation.rhs), operands, ctx.matrix(value)))
+    items += matrix_steps(ctx, BACKWARD)
     return Section("backward-matrix", 6, "The backward pass in matrix form", tuple(items))

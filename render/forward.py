@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 
-from ..derive.matrix_form import MatrixEquation
 from .context import Context, symbols
+from .explain import FORWARD, matrix_steps
 from .notation import activation_table, init_sentence, loss_sentences, notation_table, reduction, training_sentence, words
 from .operands import DOTS, Term, product, signed_sum
 from .records import Figure, Group, M, Math, Paragraph, Section, Step, side_by_side, text
@@ -81,10 +80,6 @@ def general_forward(ctx: Context) -> Math:
     return Math(f"{receptor}, \\qquad {neuron}")
 
 
-def matrix_step(ctx: Context, equation: MatrixEquation, operands: str, result) -> Step:
-    return ctx.matrix_step(ctx.tex(equation.lhs), ctx.tex(equation.rhs), operands, ctx.matrix(result))
-
-
 def forward_section(ctx: Context, neurons) -> Section:
     spec, d, L = ctx.spec, ctx.d, ctx.spec.depth
     w = words(ctx)
@@ -105,18 +100,7 @@ def forward_section(ctx: Context, neurons) -> Section:
         title = text(f"Layer {l}: {w.z}s and {w.x}s ({spec.activations[l - 1].replace('_', ' ')})")
         items.append(Group(f"forward-layer-{l}", title, tuple(steps), tuple(sorted({n for s in steps if isinstance(s, Step) for n in s.symbols}))))
     items.append(Paragraph(text("The same computation for all samples at once: row s of each matrix is sample s.")))
-    matrix = []
-    ones = rf"\mathbf{{1}}_{{{spec.n_samples}}}"
-    for equation in d.matrix_form():
-        l = equation.layer
-        if equation.kind == "receptor":
-            bias_row = np.asarray(d.params[f"b{l}"]).reshape(1, -1)
-            operands = f"{ctx.matrix(d.forward.xs[l - 1])} {ctx.matrix(d.params[f'W{l}'])} + {ones} {ctx.matrix(bias_row)}"
-            matrix.append(matrix_step(ctx, equation, operands, d.forward.zs[l]))
-        elif equation.kind == "neuron":
-            name = ctx.tex(equation.rhs).split(r"\left(")[0]
-            operands = rf"{name}\left({ctx.matrix(d.forward.zs[l])}\right)"
-            matrix.append(matrix_step(ctx, equation, operands, d.forward.xs[l]))
+    matrix = matrix_steps(ctx, FORWARD)
     items.append(Group("forward-matrix", text("Matrix form"), tuple(matrix)))
     return Section("forward", 2, "Forward pass", tuple(items))
 

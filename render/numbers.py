@@ -74,7 +74,3 @@ def latex_number(value, digits: int = 6) -> str:
         return rf"{sign}{mantissa} \times 10^{{{exponent}}}"
     return text
 
-
-def is_compound(text: str, base: bool = False) -> bool:
-    """Whether a LaTeX number needs parentheses as a factor (signed, scientific) or as a power's base (also fractions)."""
-    return text.startswith("-") or "\\times" in text or (base and "\\frac" in text)
