@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from .context import Context, symbols
 from .explain import FORWARD, matrix_steps
 from .notation import activation_table, init_sentence, loss_sentences, notation_table, reduction, training_sentence, words
