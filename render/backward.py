@@ -61,8 +61,7 @@ def path_product(ctx: Context, factors, sample: int) -> tuple[Step, object]:
 
 
 def _factor_tex(ctx: Context, form) -> str:
-    printed = ctx.tex(form)
-    return rf"\left({printed}\right)" if isinstance(form, sp.Add) or printed.startswith("-") else printed
+    return ctx.printer.factor(form)
 
 
 def delta_route(ctx: Context, layer: int, i: int | None, j: int, sample: int) -> Step:

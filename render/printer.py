@@ -7,6 +7,8 @@ from typing import NamedTuple
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.precedence import precedence as sympy_precedence
 
 from ..derive.activations import ACTIVATIONS
 from ..derive.model import GENERIC_Z, symbol_ref
@@ -182,12 +184,23 @@ class NotationPrinter(LatexPrinter):
 
     def _print_Mul(self, expr):
         # -x (x - 1) reads better as x (1 - x); -(x - 1)(x + 1) as 1 - x^2
-        coefficient, factors = expr.as_coeff_mul()
-        if coefficient == -1 and not any(f.is_Matrix for f in factors):
-            rewritten = _flip_sign(list(factors))
-            if rewritten is not None:
-                return self._print(sp.Mul(*rewritten, evaluate=False))
+        rewritten = _absorbed_sign(expr)
+        if rewritten is not None:
+            return self._print(sp.Mul(*rewritten, evaluate=False))
         return super()._print_Mul(expr)
+
+    def precedence(self, expr) -> int:
+        """SymPy's precedence of an expression as this printer writes it: a product with a minus sign binds like a
+        sum (SymPy's precedence_Mul), except where _print_Mul absorbs the -1 (-x (x - 1) written x (1 - x))."""
+        if isinstance(expr, sp.Mul) and _absorbed_sign(expr) is not None:
+            return PRECEDENCE["Mul"]
+        return sympy_precedence(expr)
+
+    def factor(self, expr) -> str:
+        """An expression as one factor of a product written with \\cdot: in parentheses when it binds looser than a
+        product (a sum, a negative term); a product itself needs none."""
+        printed = self.doprint(expr)
+        return rf"\left({printed}\right)" if self.precedence(expr) < PRECEDENCE["Mul"] else printed
 
     # -- matrices ----------------------------------------------------------
     def _print_MatrixSymbol(self, expr):
@@ -234,6 +247,16 @@ def _index_key(term) -> tuple:
     """The indices of a term's network symbols as numbers, in the order of their names."""
     refs = [symbol_ref(s) for s in sorted(term.free_symbols, key=lambda s: re.sub(r"\d+", "", s.name))]
     return tuple((ref.layer or 0,) + ref.indices for ref in refs if ref is not None)
+
+
+def _absorbed_sign(expr):
+    """The factors of a product -1 * (...) with the -1 absorbed (see _flip_sign), or None."""
+    if not isinstance(expr, sp.Mul):
+        return None
+    coefficient, factors = expr.as_coeff_mul()
+    if coefficient != -1 or any(f.is_Matrix for f in factors):
+        return None
+    return _flip_sign(list(factors))
 
 
 def _flip_sign(factors: list):

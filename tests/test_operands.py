@@ -152,3 +152,37 @@ def test_a_document_with_an_unknown_kind_fails_rather_than_dropping_it(tutorial,
                         lambda self: original(self) + [MatrixEquation("batchnorm_mean", 1, X, X)])
     with pytest.raises(UnknownKind, match="batchnorm_mean"):
         worked_example(tutorial)
+
+
+# -- symbolic factors: the printer's precedence -------------------------------------------
+
+def _old_factor_tex(printer, form) -> str:
+    """The string rule the printer's precedence replaced in render/backward.py before issue 11."""
+    printed = printer.doprint(form)
+    return rf"\left({printed}\right)" if isinstance(form, sp.Add) or printed.startswith("-") else printed
+
+
+def _spec(hidden: str, output: str, loss: str):
+    from nnsteps.spec import spec_from_mapping
+    mapping = {"layers": [2, 2, 2 if output == "softmax" else 1], "activations": [hidden, output], "loss": loss,
+               "init": {"scheme": "normal", "seed": 3},
+               "data": {"X": [[0.5, -1.0]], "Y": [[1.0, 0.0]] if output == "softmax" else [[1.0]]}}
+    if hidden == "custom":
+        mapping["custom"] = {"expression": "z**3 - 2*z"}
+    return spec_from_mapping(mapping)
+
+
+CASES = [(h, o, loss) for h in ("identity", "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "custom")
+         for o, loss in (("sigmoid", "squared_error"), ("sigmoid", "binary_cross_entropy"), ("softmax", "cross_entropy"),
+                         ("identity", "squared_error"), ("tanh", "squared_error"))]
+
+
+@pytest.mark.parametrize("hidden, output, loss", CASES)
+def test_local_factors_are_parenthesized_as_before(hidden, output, loss):
+    # every local derivative on every chain-rule path, printed as a factor of a \cdot product
+    d = derive(_spec(hidden, output, loss))
+    printer = Context(d).printer
+    forms = {f.form for name in ("W1[1,1]", "W2[2,1]", "b1[2]") for path in d.paths(name) for f in path.factors}
+    assert forms
+    for form in forms:
+        assert printer.factor(form) == _old_factor_tex(printer, form), form
