@@ -47,21 +47,15 @@ def factor_step(ctx: Context, factor: Factor, sample: int) -> Step:
     return ctx.step(partial(ctx, factor, sample), factor.form, sample)
 
 
-
-
 def path_product(ctx: Context, factors, sample: int) -> tuple[Step, object]:
     """One chain-rule path: product of partials = product of local forms = product of numbers = value."""
     values = [ctx.value(f.form, sample) for f in factors]
     value = sp.Mul(*values) if ctx.d.exact else float(np.prod(values))
     lhs = " ".join(partial(ctx, f, sample) for f in factors)
-    forms = r" \cdot ".join(_factor_tex(ctx, f.form) for f in factors)
+    forms = r" \cdot ".join(ctx.printer.factor(f.form) for f in factors)
     nodes = [factors[0].numerator] + [f.denominator for f in factors]
     step = Step(lhs, forms, product(values, ctx.digits), ctx.num(ctx.number(value)), symbols(*nodes))
     return step, value
-
-
-def _factor_tex(ctx: Context, form) -> str:
-    return ctx.printer.factor(form)
 
 
 def delta_route(ctx: Context, layer: int, i: int | None, j: int, sample: int) -> Step:
@@ -157,7 +151,7 @@ def hidden_delta_step(ctx: Context, layer: int, k: int, sample: int = 1) -> Step
     num = signed_sum([DOTS if t is None else Term(product([ctx.value(v, sample) for v in t], ctx.digits)) for t in shown],
                      ctx.digits)
     local_number = product([ctx.value(local, sample)], ctx.digits)
-    return Step(ctx.tex(formula.symbol), rf"\left({sym}\right) \cdot {_factor_tex(ctx, local)}",
+    return Step(ctx.tex(formula.symbol), rf"\left({sym}\right) \cdot {ctx.printer.factor(local)}",
                 rf"\left({num}\right) \times {local_number}",
                 ctx.num(ctx.value(formula.symbol, sample)), symbols(formula.chain, formula.symbol))
 
