@@ -8,9 +8,10 @@ import sympy as sp
 from ..derive.backprop import Factor
 from ..derive.errors import UnsupportedError
 from .context import Context, symbols
+from .explain import BACKWARD, matrix_steps
 from .forward import sample_cost
 from .notation import reduction
-from .numbers import is_compound
+from .operands import DOTS, Term, product, signed_sum
 from .records import Group, M, Math, Paragraph, Section, Step, text
 
 SHOWN_PATHS = {"full": 8, "summary": 4}  # paths written out per parameter
@@ -46,24 +47,15 @@ def factor_step(ctx: Context, factor: Factor, sample: int) -> Step:
     return ctx.step(partial(ctx, factor, sample), factor.form, sample)
 
 
-def _times(numbers: list[str]) -> str:
-    return r" \times ".join(rf"\left({n}\right)" if is_compound(n) else n for n in numbers)
-
-
 def path_product(ctx: Context, factors, sample: int) -> tuple[Step, object]:
     """One chain-rule path: product of partials = product of local forms = product of numbers = value."""
     values = [ctx.value(f.form, sample) for f in factors]
-    product = sp.Mul(*values) if ctx.d.exact else float(np.prod(values))
+    value = sp.Mul(*values) if ctx.d.exact else float(np.prod(values))
     lhs = " ".join(partial(ctx, f, sample) for f in factors)
-    forms = r" \cdot ".join(_factor_tex(ctx, f.form) for f in factors)
+    forms = r" \cdot ".join(ctx.printer.factor(f.form) for f in factors)
     nodes = [factors[0].numerator] + [f.denominator for f in factors]
-    step = Step(lhs, forms, _times([ctx.num(v) for v in values]), ctx.num(ctx.number(product)), symbols(*nodes))
-    return step, product
-
-
-def _factor_tex(ctx: Context, form) -> str:
-    printed = ctx.tex(form)
-    return rf"\left({printed}\right)" if isinstance(form, sp.Add) or printed.startswith("-") else printed
+    step = Step(lhs, forms, product(values, ctx.digits), ctx.num(ctx.number(value)), symbols(*nodes))
+    return step, value
 
 
 def delta_route(ctx: Context, layer: int, i: int | None, j: int, sample: int) -> Step:
@@ -80,7 +72,7 @@ def batch_step(ctx: Context, layer: int, i: int | None, j: int) -> Step:
     n = ctx.spec.n_samples
     gradient = ctx.d.gradient(name)
     shown = list(range(1, n + 1)) if n <= 6 else [1, 2, None, n]
-    numbers = " + ".join(r"\cdots" if s is None else ctx.num(ctx.value(gradient, s)) for s in shown).replace("+ -", "- ")
+    numbers = signed_sum([DOTS if s is None else ctx.value(gradient, s) for s in shown], ctx.digits)
     terms = " + ".join(r"\cdots" if s is None else ctx.partial(sample_cost(ctx, s), symbol) for s in shown)
     r, _ = reduction(ctx)
     wrap = (lambda t: rf"{r}\left({t}\right)") if r else (lambda t: t)  # noqa: E731
@@ -116,11 +108,9 @@ def parameter_group(ctx: Context, layer: int, i: int | None, j: int, sample: int
                 items.extend(factor_step(ctx, f, sample) for f in path.factors)
             items.append(step)
         if count > 1:
-            values = " + ".join(ctx.num(ctx.number(v)) for v in [_path_value(ctx, p, sample) for p in paths[:shown]])
-            if count > shown:
-                values += r" + \cdots"
+            values = [ctx.number(_path_value(ctx, p, sample)) for p in paths[:shown]] + ([DOTS] if count > shown else [])
             items.append(Paragraph(text("Adding the paths:")))
-            items.append(Step(ctx.partial(_cost_tex(ctx, ctx.d.net.J, sample), symbol), values.replace("+ -", "- "), "",
+            items.append(Step(ctx.partial(_cost_tex(ctx, ctx.d.net.J, sample), symbol), signed_sum(values, ctx.digits), "",
                               ctx.num(ctx.number(total))))
     else:
         items.append(Paragraph(text(f"{count} chain-rule paths lead to ", M(ctx.tex(symbol)),
@@ -157,10 +147,12 @@ def hidden_delta_step(ctx: Context, layer: int, k: int, sample: int = 1) -> Step
     terms = [(t[0].form, t[1].form) for t in formula.terms]
     shown = terms if len(terms) <= 8 else terms[:3] + [None] + terms[-1:]
     sym = " + ".join(r"\cdots" if t is None else f"{ctx.tex(t[0])} {ctx.tex(t[1])}" for t in shown)
-    num = " + ".join(r"\cdots" if t is None else _times([ctx.num(ctx.value(v, sample)) for v in t]) for t in shown)
-    local_number = _times([ctx.num(ctx.value(local, sample))])
-    return Step(ctx.tex(formula.symbol), rf"\left({sym}\right) \cdot {_factor_tex(ctx, local)}",
-                rf"\left({num.replace('+ -', '- ')}\right) \times {local_number}",
+    # each term is a product whose factors carry their own parentheses: it brings no sign to the sum
+    num = signed_sum([DOTS if t is None else Term(product([ctx.value(v, sample) for v in t], ctx.digits)) for t in shown],
+                     ctx.digits)
+    local_number = product([ctx.value(local, sample)], ctx.digits)
+    return Step(ctx.tex(formula.symbol), rf"\left({sym}\right) \cdot {ctx.printer.factor(local)}",
+                rf"\left({num}\right) \times {local_number}",
                 ctx.num(ctx.value(formula.symbol, sample)), symbols(formula.chain, formula.symbol))
 
 
@@ -213,39 +205,9 @@ def four_equations(ctx: Context) -> Group:
     return Group("backprop-equations", text("The four equations of backpropagation"), tuple(items))
 
 
-def _derivative_matrix(ctx: Context, layer: int):
-    """a'(z) of every sample and neuron of a layer, from the derived local factor."""
-    n, width = ctx.spec.n_samples, ctx.spec.layers[layer]
-    return np.array([[ctx.value(ctx.d.backprop.dx_dz(layer, k, k), s) for k in range(1, width + 1)]
-                     for s in range(1, n + 1)], dtype=object)
-
-
 def backward_matrix_section(ctx: Context) -> Section:
-    d, n = ctx.d, ctx.spec.n_samples
     r, _ = reduction(ctx)
-    ones = rf"\mathbf{{1}}_{{{n}}}"
     items = [Paragraph(text("The same backward pass for all samples at once; row s of ", M(ctx.m("dZ", "l")),
                             " holds the deltas of sample s.", " The gradients include the factor of the batch cost." if r else ""))]
-    for equation in d.matrix_form():
-        l, kind = equation.layer, equation.kind
-        deltas = d.backward.deltas[l]
-        if kind == "output_delta":
-            if d.net.activation(l).vector or equation.rhs.has(sp.MatrixSymbol(f"dX{l}", *equation.lhs.shape)):
-                operands = ""
-            else:
-                operands = f"{ctx.matrix(d.forward.xs[l])} - {ctx.matrix(d.Y)}"
-            value = deltas
-        elif kind == "hidden_delta":
-            operands = (rf"\left({ctx.matrix(d.backward.deltas[l + 1])} {ctx.matrix(np.asarray(d.params[f'W{l + 1}']).T)}\right)"
-                        rf" \circ {ctx.matrix(_derivative_matrix(ctx, l))}" if ctx.full or n * ctx.spec.layers[l] <= 64 else "")
-            value = deltas
-        elif kind == "weight_gradient":
-            operands = f"{r} {ctx.matrix(np.asarray(d.forward.xs[l - 1]).T)} {ctx.matrix(deltas)}".strip()
-            value = d.backward.gradients[f"W{l}"]
-        elif kind == "bias_gradient":
-            operands = f"{r} {ctx.matrix(np.asarray(deltas).T)} {ones}".strip()
-            value = np.asarray(d.backward.gradients[f"b{l}"]).reshape(-1, 1)
-        else:
-            continue
-        items.append(ctx.matrix_step(ctx.tex(equation.lhs), ctx.tex(equation.rhs), operands, ctx.matrix(value)))
+    items += matrix_steps(ctx, BACKWARD)
     return Section("backward-matrix", 6, "The backward pass in matrix form", tuple(items))

@@ -6,7 +6,8 @@ import numpy as np
 
 from ..derive.evaluate import batches
 from .context import Context, symbols
-from .numbers import format_number, is_compound
+from .numbers import format_number, latex_number
+from .operands import Term, factor, signed_sum
 from .records import Figure, Group, M, Math, Paragraph, Section, Step, Table, text
 
 THETA = r"\theta"
@@ -26,6 +27,12 @@ def _entry(array, i, j):
     return array[i - 1][j - 1] if j is not None else array[i - 1]
 
 
+def update_numbers(old, rate, gradient, digits: int) -> str:
+    """theta - eta g with numbers: the gradient is a factor of the product (parenthesized by its precedence),
+    and the product is subtracted whatever its sign."""
+    return signed_sum([old, Term(rf"{latex_number(rate, digits)} \times {factor(gradient, digits)}", negative=True)], digits)
+
+
 def update_step(ctx: Context, layer: int, i: int | None, j: int, gradients: dict) -> Step:
     # theta <- theta - eta dJ/dtheta
     d = ctx.d
@@ -35,10 +42,8 @@ def update_step(ctx: Context, layer: int, i: int | None, j: int, gradients: dict
     old, new = _entry(d.params[key], *where), _entry(d.training.trajectory[1][key], *where)
     gradient = _entry(gradients[key], *where)
     name = ctx.tex(symbol)
-    eta = ctx.num(ctx.number(ctx.spec.learning_rate))
-    numbers = [ctx.num(ctx.number(v)) for v in (old, gradient)]
-    grad_tex = rf"\left({numbers[1]}\right)" if is_compound(numbers[1]) else numbers[1]
-    return Step(name, f"{name} - \\eta \\, {ctx.partial(ctx.J, symbol)}", f"{numbers[0]} - {eta} \\times {grad_tex}",
+    numbers = update_numbers(ctx.number(old), ctx.number(ctx.spec.learning_rate), ctx.number(gradient), ctx.digits)
+    return Step(name, f"{name} - \\eta \\, {ctx.partial(ctx.J, symbol)}", numbers,
                 ctx.num(ctx.number(new)), symbols(symbol), relation=r"\leftarrow")
 
 

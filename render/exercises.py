@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from .backward import _cost_tex, factor_step, hidden_delta_step, parameter, path_product
-from .closing import first_step_gradients
+from .closing import first_step_gradients, update_numbers
 from .context import Context
+from .operands import signed_sum
 from .records import Exercise, M, Math, Paragraph, Section, Step, side_by_side, text
 
 
@@ -50,7 +51,7 @@ def output_gradient(ctx: Context) -> Exercise:
         solution.append(step)
         values.append(value)
     if len(values) > 1:
-        total = " + ".join(ctx.num(ctx.number(v)) for v in values).replace("+ -", "- ")
+        total = signed_sum([ctx.number(v) for v in values], ctx.digits)
         lhs = ctx.partial(_cost_tex(ctx, d.net.J, sample), symbol)
         solution.append(Step(lhs, total, "", ctx.num(ctx.number(sum(values)))))
     return Exercise("exercise-output", text("A derivative at the output layer"), question, tuple(solution))
@@ -79,11 +80,9 @@ def doubled_rate(ctx: Context) -> Exercise | None:
     old, grad = ctx.number(d.params[f"W{L}"][i - 1][j - 1]), ctx.number(gradients[f"W{L}"][i - 1][j - 1])
     question = (Paragraph(text("Suppose the learning rate were twice as large, ", M(rf"\eta = {ctx.num(rate)}"),
                                ". What value would ", M(ctx.tex(symbol)), " take after the first step?")),)
-    grad_tex = ctx.num(grad)
-    grad_tex = rf"\left({grad_tex}\right)" if grad_tex.startswith("-") else grad_tex
     new = old - rate * grad
     step = Step(ctx.tex(symbol), f"{ctx.tex(symbol)} - \\eta \\, {ctx.partial(ctx.J, symbol)}",
-                rf"{ctx.num(old)} - {ctx.num(rate)} \times {grad_tex}", ctx.num(ctx.number(new)), relation=r"\leftarrow")
+                update_numbers(old, rate, grad, ctx.digits), ctx.num(ctx.number(new)), relation=r"\leftarrow")
     return Exercise("exercise-rate", text("A larger learning rate"), question, (step,))
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..derive.matrix_form import MatrixEquation
 from .context import Context, symbols
+from .explain import FORWARD, matrix_steps
 from .notation import activation_table, init_sentence, loss_sentences, notation_table, reduction, training_sentence, words
-from .numbers import is_compound
+from .operands import DOTS, Term, product, signed_sum
 from .records import Figure, Group, M, Math, Paragraph, Section, Step, side_by_side, text
 
 MAX_TERMS = 8  # longer receptor sums are shown with dots
@@ -46,8 +44,7 @@ def _product(ctx: Context, w, x, sample: int | None) -> str:
     """w x as symbols, or its numbers multiplied."""
     if sample is None:
         return f"{ctx.tex(w)} {ctx.tex(x)}"
-    numbers = [ctx.num(ctx.value(v, sample)) for v in (w, x)]
-    return r" \times ".join(rf"\left({n}\right)" if is_compound(n) else n for n in numbers)
+    return product([ctx.value(v, sample) for v in (w, x)], ctx.digits)
 
 
 def _shown_terms(terms: list) -> list:
@@ -60,10 +57,11 @@ def receptor_step(ctx: Context, layer: int, k: int, sample: int = 1) -> Step:
     pairs, bias = list(equation.terms[:-1]), equation.terms[-1]
     shown = _shown_terms(pairs)
     formula = " + ".join(r"\cdots" if p is None else _product(ctx, *p, None) for p in shown) + f" + {ctx.tex(bias)}"
-    numbers = " + ".join(r"\cdots" if p is None else _product(ctx, *p, sample) for p in shown)
-    numbers += f" + {ctx.sub(bias, sample)}"
+    # a product's factors carry their own parentheses, so only the bias can bring a sign to the sum
+    terms = [DOTS if p is None else Term(_product(ctx, *p, sample)) for p in shown]
+    numbers = signed_sum(terms + [ctx.sample_numbers(sample)[bias]], ctx.digits)
     value = ctx.value(equation.lhs, sample)
-    return Step(ctx.tex(equation.lhs), formula, numbers.replace("+ -", "- "), ctx.num(value),
+    return Step(ctx.tex(equation.lhs), formula, numbers, ctx.num(value),
                 symbols(equation.lhs, equation.rhs))
 
 
@@ -79,10 +77,6 @@ def general_forward(ctx: Context) -> Math:
     receptor = f"{s('z', 'l', 'k')} = \\sum_{{i=1}}^{{{n_prev}}} {s('w', 'l', 'i', 'k')} {s('x', 'l-1', 'i')} + {s('b', 'l', 'k')}"
     neuron = f"{s('x', 'l', 'k')} = {a}\\left({s('z', 'l', 'k')}\\right)"
     return Math(f"{receptor}, \\qquad {neuron}")
-
-
-def matrix_step(ctx: Context, equation: MatrixEquation, operands: str, result) -> Step:
-    return ctx.matrix_step(ctx.tex(equation.lhs), ctx.tex(equation.rhs), operands, ctx.matrix(result))
 
 
 def forward_section(ctx: Context, neurons) -> Section:
@@ -105,18 +99,7 @@ def forward_section(ctx: Context, neurons) -> Section:
         title = text(f"Layer {l}: {w.z}s and {w.x}s ({spec.activations[l - 1].replace('_', ' ')})")
         items.append(Group(f"forward-layer-{l}", title, tuple(steps), tuple(sorted({n for s in steps if isinstance(s, Step) for n in s.symbols}))))
     items.append(Paragraph(text("The same computation for all samples at once: row s of each matrix is sample s.")))
-    matrix = []
-    ones = rf"\mathbf{{1}}_{{{spec.n_samples}}}"
-    for equation in d.matrix_form():
-        l = equation.layer
-        if equation.kind == "receptor":
-            bias_row = np.asarray(d.params[f"b{l}"]).reshape(1, -1)
-            operands = f"{ctx.matrix(d.forward.xs[l - 1])} {ctx.matrix(d.params[f'W{l}'])} + {ones} {ctx.matrix(bias_row)}"
-            matrix.append(matrix_step(ctx, equation, operands, d.forward.zs[l]))
-        elif equation.kind == "neuron":
-            name = ctx.tex(equation.rhs).split(r"\left(")[0]
-            operands = rf"{name}\left({ctx.matrix(d.forward.zs[l])}\right)"
-            matrix.append(matrix_step(ctx, equation, operands, d.forward.xs[l]))
+    matrix = matrix_steps(ctx, FORWARD)
     items.append(Group("forward-matrix", text("Matrix form"), tuple(matrix)))
     return Section("forward", 2, "Forward pass", tuple(items))
 
@@ -138,8 +121,8 @@ def cost_section(ctx: Context, samples) -> Section:
     r, r_words = reduction(ctx)
     shown = [str(s) for s in range(1, n + 1)] if n <= 6 else ["1", "2", r"\cdots", str(n)]
     terms = " + ".join(s if s == r"\cdots" else sample_cost(ctx, s) for s in shown)
-    numbers = " + ".join(s if s == r"\cdots" else ctx.num(ctx.number(d.backward.sample_costs[int(s) - 1])) for s in shown)
+    numbers = signed_sum([DOTS if s == r"\cdots" else ctx.number(d.backward.sample_costs[int(s) - 1]) for s in shown], ctx.digits)
     wrap = (lambda t: rf"{r}\left({t}\right)") if r and n > 1 else (lambda t: f"{r} {t}".strip())  # noqa: E731
     items.append(Paragraph(text(f"The batch cost is {r_words}:")))
-    items.append(Step(ctx.J, wrap(terms), wrap(numbers.replace("+ -", "- ")), ctx.num(ctx.number(d.backward.cost))))
+    items.append(Step(ctx.J, wrap(terms), wrap(numbers), ctx.num(ctx.number(d.backward.cost))))
     return Section("cost", 3, "The cost", tuple(items))

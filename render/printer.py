@@ -7,10 +7,13 @@ from typing import NamedTuple
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.precedence import precedence as sympy_precedence
 
 from ..derive.activations import ACTIVATIONS
 from ..derive.model import GENERIC_Z, symbol_ref
-from .numbers import is_compound, latex_number
+from .numbers import latex_number
+from .operands import BASE, factor, needs_parentheses, power_base
 
 NOTATIONS = ("tutorial", "nielsen", "matrix")
 MAX_TERMS = 8  # longer sums are printed with dots
@@ -105,17 +108,16 @@ class NotationPrinter(LatexPrinter):
         return latex_number(value, self.digits)
 
     def _print_Symbol(self, expr, style="plain"):
-        if self.values is not None and expr in self.values:
-            text = self.number(self.values[expr])
-            return rf"\left({text}\right)" if is_compound(text) else text
+        if self.values is not None and expr in self.values:  # a number in place of a symbol is a factor
+            return factor(self.values[expr], self.digits)
         return self.symbol(expr)
 
     def _print_Pow(self, expr):
         base = expr.base
         if self.values is not None and isinstance(base, sp.Symbol) and base in self.values:
-            text = self.number(self.values[base])
-            if is_compound(text, base=True):
-                return rf"\left({text}\right)^{{{self._print(expr.exp)}}}"
+            value = self.values[base]
+            if needs_parentheses(value, BASE, self.digits):  # (-0.5)^{2}, (1/2)^{2}
+                return rf"{power_base(value, self.digits)}^{{{self._print(expr.exp)}}}"
         return super()._print_Pow(expr)
 
     def _print_Float(self, expr):
@@ -182,12 +184,23 @@ class NotationPrinter(LatexPrinter):
 
     def _print_Mul(self, expr):
         # -x (x - 1) reads better as x (1 - x); -(x - 1)(x + 1) as 1 - x^2
-        coefficient, factors = expr.as_coeff_mul()
-        if coefficient == -1 and not any(f.is_Matrix for f in factors):
-            rewritten = _flip_sign(list(factors))
-            if rewritten is not None:
-                return self._print(sp.Mul(*rewritten, evaluate=False))
+        rewritten = _absorbed_sign(expr)
+        if rewritten is not None:
+            return self._print(sp.Mul(*rewritten, evaluate=False))
         return super()._print_Mul(expr)
+
+    def precedence(self, expr) -> int:
+        """SymPy's precedence of an expression as this printer writes it: a product with a minus sign binds like a
+        sum (SymPy's precedence_Mul), except where _print_Mul absorbs the -1 (-x (x - 1) written x (1 - x))."""
+        if isinstance(expr, sp.Mul) and _absorbed_sign(expr) is not None:
+            return PRECEDENCE["Mul"]
+        return sympy_precedence(expr)
+
+    def factor(self, expr) -> str:
+        """An expression as one factor of a product written with \\cdot: in parentheses when it binds looser than a
+        product (a sum, a negative term); a product itself needs none."""
+        printed = self.doprint(expr)
+        return rf"\left({printed}\right)" if self.precedence(expr) < PRECEDENCE["Mul"] else printed
 
     # -- matrices ----------------------------------------------------------
     def _print_MatrixSymbol(self, expr):
@@ -234,6 +247,16 @@ def _index_key(term) -> tuple:
     """The indices of a term's network symbols as numbers, in the order of their names."""
     refs = [symbol_ref(s) for s in sorted(term.free_symbols, key=lambda s: re.sub(r"\d+", "", s.name))]
     return tuple((ref.layer or 0,) + ref.indices for ref in refs if ref is not None)
+
+
+def _absorbed_sign(expr):
+    """The factors of a product -1 * (...) with the -1 absorbed (see _flip_sign), or None."""
+    if not isinstance(expr, sp.Mul):
+        return None
+    coefficient, factors = expr.as_coeff_mul()
+    if coefficient != -1 or any(f.is_Matrix for f in factors):
+        return None
+    return _flip_sign(list(factors))
 
 
 def _flip_sign(factors: list):
