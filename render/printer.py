@@ -9,7 +9,8 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from ..derive.activations import ACTIVATIONS
-from ..derive.model import GENERIC_Z, symbol_ref
+from ..derive.model import GENERIC_Z
+from ..derive.names import symbol_letters, symbol_quantity
 from .numbers import is_compound, latex_number
 
 NOTATIONS = ("tutorial", "nielsen", "matrix")
@@ -96,10 +97,10 @@ class NotationPrinter(LatexPrinter):
     # -- scalars -----------------------------------------------------------
     def symbol(self, symbol: sp.Symbol) -> str:
         """A symbol's notation, never its value."""
-        ref = symbol_ref(symbol)
-        if ref is None:
+        q = symbol_quantity(symbol)
+        if q is None:
             return super()._print_Symbol(symbol)
-        return self.profile.scalar(ref.kind, ref.layer, *ref.indices)
+        return self.profile.scalar(symbol_letters(q), q.layer, *q.indices)
 
     def number(self, value) -> str:
         return latex_number(value, self.digits)
@@ -224,16 +225,24 @@ class NotationPrinter(LatexPrinter):
         return rf"{row.latex}{prime}\left({self._print(argument)}\right)"
 
 
+def _blanked(q, mark: str) -> str:
+    """A network symbol's name with its layer and every index written as `mark`: z#_#, w#_#_#; w__ for ""."""
+    return symbol_letters(q) + ("" if q.layer is None else mark) + "".join("_" + mark for _ in q.indices)
+
+
 def _skeleton(term) -> str:
     """A term with every index of its network symbols blanked: e^{z3_#}, y_# log(x3_#)."""
-    names = {s: sp.Symbol(re.sub(r"\d+", "#", s.name)) for s in term.free_symbols if symbol_ref(s) is not None}
+    quantities = {s: symbol_quantity(s) for s in term.free_symbols}
+    names = {s: sp.Symbol(_blanked(q, "#")) for s, q in quantities.items() if q is not None}
     return sp.srepr(term.xreplace(names)) if names else sp.srepr(term)
 
 
 def _index_key(term) -> tuple:
-    """The indices of a term's network symbols as numbers, in the order of their names."""
-    refs = [symbol_ref(s) for s in sorted(term.free_symbols, key=lambda s: re.sub(r"\d+", "", s.name))]
-    return tuple((ref.layer or 0,) + ref.indices for ref in refs if ref is not None)
+    """The indices of a term's network symbols as numbers, in the order of their names without the numbers."""
+    quantities = {s: symbol_quantity(s) for s in term.free_symbols}
+    ordered = sorted(term.free_symbols, key=lambda s: re.sub(r"\d+", "", s.name) if quantities[s] is None
+                     else _blanked(quantities[s], ""))
+    return tuple((quantities[s].layer or 0,) + quantities[s].indices for s in ordered if quantities[s] is not None)
 
 
 def _flip_sign(factors: list):
