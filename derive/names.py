@@ -39,6 +39,7 @@ class Kind:
     steps: frozenset = frozenset()  # subset of STEPS
     lowest_layer: int = 1  # x0 is the input; every other layered kind starts at layer 1
     output_only: bool = False  # exists for the output layer only (dx)
+    matrix: Optional[str] = None  # the letters of its layer matrix in the matrix form (dZ3); None: it has none
     meaning: str = ""
     output_note: str = ""  # the message for another layer than the output one
 
@@ -56,16 +57,18 @@ class Printing:
     """One way of writing a quantity: which letters of the kind, how indices are set off, whether qualifiers may follow."""
 
     name: str
-    letters: str  # the Kind attribute holding the letters: "name" or "symbol"
+    letters: str  # the Kind attribute holding the letters: "name", "symbol" or "matrix"
     open: str  # before the first index
     separator: str  # between indices
     close: str  # after the last index
     qualifiers: bool  # @s, @after, @tN may follow
+    indices: bool = True  # False: the name is of a whole layer's array, never of one entry
 
 
 PRINTINGS = {
     "answers": Printing("answers", "name", "[", ",", "]", True),  # W3[2,1]@after
     "symbol": Printing("symbol", "symbol", "_", "_", "", False),  # w3_2_1
+    "matrix": Printing("matrix", "matrix", "", "", "", False, indices=False),  # W3, dZ3: matrix_form's MatrixSymbols
 }
 
 
@@ -91,22 +94,28 @@ class Grammar:
     def by_name(self) -> dict[str, Kind]:
         return {row.name: row for row in self.rows}
 
-    @cached_property
-    def by_symbol(self) -> dict[str, Kind]:
-        return {row.symbol: row for row in self.rows if row.symbol is not None}
-
     def letters(self, printing: Printing) -> dict[str, Kind]:
-        return self.by_name if printing.letters == "name" else self.by_symbol
+        """The kinds by their letters in one printing (kinds without letters there are left out)."""
+        if printing.name not in self._cache:
+            self._cache[printing.name] = {getattr(row, printing.letters): row for row in self.rows
+                                          if getattr(row, printing.letters) is not None}
+        return self._cache[printing.name]
+
+    @property
+    def by_symbol(self) -> dict[str, Kind]:
+        return self.letters(PRINTINGS["symbol"])
 
     def pattern(self, printing: Printing) -> re.Pattern:
         """kind letters, layer digits, indices, then (answers form) a sample and a step qualifier."""
-        if printing.name not in self._cache:
+        key = ("pattern", printing.name)
+        if key not in self._cache:
             # longest letters first, so that a kind is never read as a shorter kind plus junk (yhat, y)
             letters = "|".join(re.escape(k) for k in sorted(self.letters(printing), key=lambda k: (-len(k), k)))
             o, s, c = (re.escape(t) for t in (printing.open, printing.separator, printing.close))
+            indices = rf"(?:{o}(\d+(?:{s}\d+)*){c})?" if printing.indices else "()"
             tail = r"(?:@(\d+))?(?:@(after|t\d+))?" if printing.qualifiers else "()()"
-            self._cache[printing.name] = re.compile(rf"^({letters})(\d*)(?:{o}(\d+(?:{s}\d+)*){c})?{tail}$")
-        return self._cache[printing.name]
+            self._cache[key] = re.compile(rf"^({letters})(\d*){indices}{tail}$")
+        return self._cache[key]
 
     # -- what some row of the table offers (a form no row offers is not a name at all) --
     @cached_property
@@ -132,16 +141,17 @@ _PARAMETER = dict(layered=True, steps=frozenset({"after"}))
 GRAMMAR = Grammar((
     Kind("J", "J", False, (), sample="optional", meaning="batch cost; J@s is the cost of sample s"),
     Kind("yhat", None, False, ("output",), sample="each", meaning="network output = x^(L)"),
-    Kind("y", "y", False, ("output",), sample="each", meaning="target"),
-    Kind("x", "x", True, ("this",), sample="each", lowest_layer=0, meaning="neuron"),
-    Kind("z", "z", True, ("this",), sample="each", meaning="receptor"),
-    Kind("delta", "delta", True, ("this",), sample="each", meaning="dJ/dz for one sample"),
-    Kind("dx", None, True, ("this",), sample="each", output_only=True, meaning="dJ/dx^(L) for one sample",
+    Kind("y", "y", False, ("output",), sample="each", matrix="Y", meaning="target"),
+    Kind("x", "x", True, ("this",), sample="each", lowest_layer=0, matrix="X", meaning="neuron"),
+    Kind("z", "z", True, ("this",), sample="each", matrix="Z", meaning="receptor"),
+    Kind("delta", "delta", True, ("this",), sample="each", matrix="dZ", meaning="dJ/dz for one sample"),
+    Kind("dx", None, True, ("this",), sample="each", output_only=True, matrix="dX", meaning="dJ/dx^(L) for one sample",
          output_note="dx is dJ/dx of the output layer {depth}"),
-    Kind("W", "w", sizes=("previous", "this"), meaning="weight w_ij from neuron i to neuron j", **_PARAMETER),
-    Kind("b", "b", sizes=("this",), meaning="bias", **_PARAMETER),
-    Kind("dW", None, True, ("previous", "this"), meaning="batch gradient dJ/dw"),
-    Kind("db", None, True, ("this",), meaning="batch gradient dJ/db"),
+    Kind("W", "w", sizes=("previous", "this"), matrix="W", meaning="weight w_ij from neuron i to neuron j",
+         **_PARAMETER),
+    Kind("b", "b", sizes=("this",), matrix="b", meaning="bias", **_PARAMETER),
+    Kind("dW", None, True, ("previous", "this"), matrix="dW", meaning="batch gradient dJ/dw"),
+    Kind("db", None, True, ("this",), matrix="db", meaning="batch gradient dJ/db"),
 ))
 
 
@@ -171,11 +181,17 @@ class Quantity:
     @classmethod
     def parse_symbol(cls, name: str, grammar: Grammar = GRAMMAR) -> "Quantity":
         """Read a SymPy symbol name (`w3_2_1`); ValueError when it names no quantity of the grammar."""
-        match = grammar.pattern(PRINTINGS["symbol"]).match(name)
-        quantity = cls._from_match(match, grammar.by_symbol) if match else None
+        return cls.parse_as(name, PRINTINGS["symbol"], grammar)
+
+    @classmethod
+    def parse_as(cls, name: str, printing: Printing, grammar: Grammar = GRAMMAR) -> "Quantity":
+        """Read a name of a printing without qualifiers (symbol, matrix), with exactly the layer and indices of its row."""
+        match = grammar.pattern(printing).match(name)
+        quantity = cls._from_match(match, grammar.letters(printing)) if match else None
         row = grammar[quantity.kind] if quantity else None
-        if row is None or row.layered != (quantity.layer is not None) or row.arity != len(quantity.indices):
-            raise ValueError(f"{name!r} is not the symbol of a quantity")
+        arity = (row.arity if printing.indices else 0) if row else None
+        if row is None or row.layered != (quantity.layer is not None) or arity != len(quantity.indices):
+            raise ValueError(f"{name!r} is not a {printing.name} name of a quantity")
         return quantity
 
     @classmethod
@@ -191,7 +207,7 @@ class Quantity:
         # the answers form writes the kind itself, so a record prints without its table; other forms look it up
         letters = self.kind if printing.letters == "name" else getattr(grammar[self.kind], printing.letters)
         qualifiers = self.qualifiers
-        if letters is None or (qualifiers and not printing.qualifiers):
+        if letters is None or (qualifiers and not printing.qualifiers) or (self.indices and not printing.indices):
             raise ValueError(f"{self.name} has no {printing.name} form")
         text = letters + ("" if self.layer is None else str(self.layer))
         if self.indices:
@@ -212,32 +228,45 @@ class Quantity:
         """The SymPy symbol form: z1_2, w3_2_1, y_1, J."""
         return self.printed(PRINTINGS["symbol"], grammar)
 
+    def matrix_name(self, grammar: Grammar = GRAMMAR) -> str:
+        """The name of the whole layer's matrix (no indices): W3, dZ3, X0, Y."""
+        return self.printed(PRINTINGS["matrix"], grammar)
+
     def __str__(self) -> str:
         return self.name
 
 
 def symbol_quantity(symbol, grammar: Grammar = GRAMMAR) -> Optional[Quantity]:
     """What a network symbol stands for; None for any other symbol (generic z, sum indices, matrices)."""
-    name = getattr(symbol, "name", "")
-    return _symbol_quantity(name) if grammar is GRAMMAR else _read_symbol(name, grammar)
+    return read(getattr(symbol, "name", ""), "symbol", grammar)
 
 
-def _read_symbol(name: str, grammar: Grammar) -> Optional[Quantity]:
+def matrix_quantity(matrix, grammar: Grammar = GRAMMAR) -> Optional[Quantity]:
+    """Which layer array a MatrixSymbol of the matrix form is (W3 -> W of layer 3); None for any other."""
+    return read(getattr(matrix, "name", ""), "matrix", grammar)
+
+
+def read(name: str, printing: str, grammar: Grammar = GRAMMAR) -> Optional[Quantity]:
+    """The quantity a name of a printing without qualifiers stands for, or None."""
+    return _read_cached(name, printing) if grammar is GRAMMAR else _read(name, printing, grammar)
+
+
+def _read(name: str, printing: str, grammar: Grammar) -> Optional[Quantity]:
     try:
-        return Quantity.parse_symbol(name, grammar)
+        return Quantity.parse_as(name, PRINTINGS[printing], grammar)
     except ValueError:
         return None
 
 
 @lru_cache(maxsize=1 << 16)
-def _symbol_quantity(name: str) -> Optional[Quantity]:
+def _read_cached(name: str, printing: str) -> Optional[Quantity]:
     # printers and the expansion budget ask about the same few symbols thousands of times
-    return _read_symbol(name, GRAMMAR)
+    return _read(name, printing, GRAMMAR)
 
 
-def symbol_letters(quantity: Quantity, grammar: Grammar = GRAMMAR) -> str:
-    """The letters of a quantity's symbols (w for W); printers key their notation on them."""
-    return grammar[quantity.kind].symbol
+def letters(quantity: Quantity, printing: str = "symbol", grammar: Grammar = GRAMMAR) -> str:
+    """The letters of a quantity's kind in a printing (w for W in symbols); printers key their notation on them."""
+    return getattr(grammar[quantity.kind], PRINTINGS[printing].letters)
 
 
 def check(quantity: Quantity, spec, text: Any, field: str = "quantity", grammar: Grammar = GRAMMAR) -> Quantity:

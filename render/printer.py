@@ -10,13 +10,12 @@ from sympy.printing.latex import LatexPrinter
 
 from ..derive.activations import ACTIVATIONS
 from ..derive.model import GENERIC_Z
-from ..derive.names import symbol_letters, symbol_quantity
+from ..derive.names import letters, matrix_quantity, symbol_quantity
 from .numbers import is_compound, latex_number
 
 NOTATIONS = ("tutorial", "nielsen", "matrix")
 MAX_TERMS = 8  # longer sums are printed with dots
 
-_MATRIX_NAME = re.compile(r"^(dZ|dW|db|dX|X|Z|W|b)(\d+)$")
 _VECTOR_ACTIVATION = re.compile(r"^(J?)(\w+)\(Z(\d+)\)$")
 
 
@@ -100,7 +99,7 @@ class NotationPrinter(LatexPrinter):
         q = symbol_quantity(symbol)
         if q is None:
             return super()._print_Symbol(symbol)
-        return self.profile.scalar(symbol_letters(q), q.layer, *q.indices)
+        return self.profile.scalar(letters(q), q.layer, *q.indices)
 
     def number(self, value) -> str:
         return latex_number(value, self.digits)
@@ -192,11 +191,9 @@ class NotationPrinter(LatexPrinter):
 
     # -- matrices ----------------------------------------------------------
     def _print_MatrixSymbol(self, expr):
-        if expr.name == "Y":
-            return self.profile.matrix("Y", None)
-        match = _MATRIX_NAME.match(expr.name)
-        if match:
-            return self.profile.matrix(match.group(1), match.group(2))
+        q = matrix_quantity(expr)
+        if q is not None:  # W3, dZ3, Y: a layer's array
+            return self.profile.matrix(letters(q, "matrix"), q.layer)
         match = _VECTOR_ACTIVATION.match(expr.name)
         if match:
             name = ACTIVATIONS[match.group(2)].latex + ("'" if match.group(1) else "")
@@ -215,10 +212,10 @@ class NotationPrinter(LatexPrinter):
     def _print_ElementwiseApplyFunction(self, expr):
         # a(Z) or a'(Z) applied entry by entry; which activation comes from the layer of Z
         argument = expr.expr if hasattr(expr, "expr") else expr.args[1]
-        match = _MATRIX_NAME.match(getattr(argument, "name", ""))
-        if self.spec is None or match is None:
+        q = matrix_quantity(argument)
+        if self.spec is None or q is None or q.layer is None:
             return super()._print_ElementwiseApplyFunction(expr)
-        row = ACTIVATIONS[self.spec.activations[int(match.group(2)) - 1]]
+        row = ACTIVATIONS[self.spec.activations[q.layer - 1]]
         function = expr.function
         form = function.expr.xreplace({function.variables[0]: GENERIC_Z})
         prime = "" if form == row.form(GENERIC_Z, self.spec) else "'"  # matrix_form applies a(z) or a'(z) as derived
@@ -227,7 +224,7 @@ class NotationPrinter(LatexPrinter):
 
 def _blanked(q, mark: str) -> str:
     """A network symbol's name with its layer and every index written as `mark`: z#_#, w#_#_#; w__ for ""."""
-    return symbol_letters(q) + ("" if q.layer is None else mark) + "".join("_" + mark for _ in q.indices)
+    return letters(q) + ("" if q.layer is None else mark) + "".join("_" + mark for _ in q.indices)
 
 
 def _skeleton(term) -> str:

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 from nnsteps.derive.derivation import derive
 from nnsteps.derive.errors import SpecError
 from nnsteps.derive.model import SymbolicNetwork
-from nnsteps.derive.names import (GRAMMAR, PRINTINGS, Grammar, Kind, Quantity, ask_pattern, parse_quantity,
-                                  symbol_quantity)
+from nnsteps.derive.names import (GRAMMAR, PRINTINGS, Grammar, Kind, Quantity, ask_pattern, matrix_quantity,
+                                  parse_quantity, read, symbol_quantity)
 from nnsteps.exercises import all_quantities
 from nnsteps.spec import builtin_names, load_spec
 
@@ -168,11 +168,32 @@ def test_the_symbol_names_of_model_py():
         assert symbol.name == name and symbol_quantity(symbol) == q and q.symbol_name() == name
 
 
+@pytest.mark.parametrize("example_name", sorted(SPECS))
+def test_the_matrix_names_of_matrix_form(example_name):
+    """Every MatrixSymbol of the matrix form is a layer array of the table (W3, dZ3, Y) or an activation applied."""
+    derivation = derive(SPECS[example_name])
+    seen = set()
+    for equation in derivation.matrix_form():
+        for matrix in equation.lhs.atoms(sp.MatrixSymbol) | equation.rhs.atoms(sp.MatrixSymbol):
+            q = matrix_quantity(matrix)
+            if q is None:
+                assert "(" in matrix.name, matrix.name  # a(Z3), softmax(Z3): printed from the activation row
+                continue
+            assert q.indices == () and q.matrix_name() == matrix.name and read(matrix.name, "matrix") == q
+            seen.add(q.kind)
+    assert {"x", "z", "W", "b", "delta", "dW", "db"} <= seen
+
+
 def test_printings_that_do_not_exist_raise():
     with pytest.raises(ValueError):
         Quantity("dW", 1, (1, 1)).symbol_name()  # batch gradients have no symbol
     with pytest.raises(ValueError):
         Quantity("z", 1, (1,), sample=2).symbol_name()  # symbols are per-sample generic
+    with pytest.raises(ValueError):
+        Quantity("W", 1, (1, 2)).matrix_name()  # a matrix name is of the whole layer
+    assert Quantity("delta", 3).matrix_name() == "dZ3" and Quantity("y").matrix_name() == "Y"
+    for other in ("Z", "W1_1", "dZ", "Y1", "softmax(Z2)", "x1"):
+        assert matrix_quantity(sp.MatrixSymbol(other, 2, 2)) is None
     with pytest.raises(KeyError):
         Quantity("mask", 1, (1,)).symbol_name()  # a lookup miss raises
     with pytest.raises(KeyError):
@@ -310,7 +331,7 @@ def test_a_new_kind_is_one_more_row():
         parse_quantity("v2[1,2]@t3", spec)
     with pytest.raises(SpecError, match="is not a quantity name"):
         parse_quantity("W2[1,2]@t3", spec)
-    assert "v" not in GRAMMAR and "v" in grammar and set(PRINTINGS) == {"answers", "symbol"}
+    assert "v" not in GRAMMAR and "v" in grammar and set(PRINTINGS) == {"answers", "symbol", "matrix"}
 
 
 @settings(max_examples=200, deadline=None)
@@ -320,6 +341,9 @@ def test_round_trip_with_added_rows(data):
         Kind("m", "m", True, ("previous", "this"), sample="optional", steps=frozenset({"t", "after"})))
     q = data.draw(_quantity(grammar))
     assert Quantity.parse(q.name, grammar=grammar) == q
+    whole = Quantity(q.kind, q.layer)
+    if grammar[q.kind].matrix:
+        assert read(whole.matrix_name(grammar), "matrix", grammar) == whole
     if grammar[q.kind].symbol:
         bare = Quantity(q.kind, q.layer, q.indices)
         assert Quantity.parse_symbol(bare.symbol_name(grammar), grammar) == bare

@@ -56,7 +56,7 @@ def _latex_printer(spec):
         return printer.doprint, printer.symbol
     import sympy as sp
 
-    from ..derive.names import symbol_letters, symbol_quantity
+    from ..derive.names import letters, symbol_quantity
 
     def name(symbol) -> str:
         ref = symbol_quantity(symbol)
@@ -64,7 +64,7 @@ def _latex_printer(spec):
             return sp.latex(symbol)
         if ref.kind in ("J", "y"):
             return "J" if ref.kind == "J" else f"y_{{{ref.indices[0]}}}"
-        letter = r"\delta" if ref.kind == "delta" else symbol_letters(ref)
+        letter = r"\delta" if ref.kind == "delta" else letters(ref)
         return f"{letter}^{{({ref.layer})}}_{{{','.join(map(str, ref.indices))}}}"
 
     def latex(expression) -> str:
