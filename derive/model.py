@@ -8,7 +8,7 @@ derive/names.py, whose `symbol_quantity` reads a name back into its quantity for
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 import sympy as sp
@@ -23,8 +23,9 @@ def _symbol(name: str) -> sp.Symbol:
     return sp.Symbol(name, real=True)
 
 
+@lru_cache(maxsize=1 << 17)
 def _quantity_symbol(kind: str, layer, *indices: int) -> sp.Symbol:
-    """The symbol of a quantity, named by its symbol printing (w3_2_1)."""
+    """The symbol of a quantity, named by its symbol printing (w3_2_1); cached, as every pass asks again."""
     return _symbol(Quantity(kind, layer, indices).symbol_name())
 
 

@@ -1,9 +1,9 @@
-"""The one grammar of quantity names: a table of kinds, one record, two printings (`W3[2,1]@after`, `w3_2_1`).
+"""The one grammar of quantity names: a table of kinds, one record, its printings (`W3[2,1]@after`, `w3_2_1`, `W3`).
 
 A quantity is a `Quantity` record: its kind, its layer, its 1-based indices and its qualifiers (a sample,
-or a point of training: `@after` the last step, `@t3` after step 3). The record prints two ways, each a
-row of `PRINTINGS`: the answers-file form (`z1[2]@1`, `dW3[2,1]`, `W2[1,2]@after`, `J`) and the SymPy
-symbol form (`z1_2`, `w3_2_1`, `y_1`, `J`). What each kind is (its letters, whether it has a layer
+or a point of training: `@after` the last step, `@t3` after step 3). The record prints several ways, each
+a row of `PRINTINGS`: the answers-file form (`z1[2]@1`, `dW3[2,1]`, `W2[1,2]@after`, `J`), the SymPy
+symbol form (`z1_2`, `w3_2_1`, `y_1`, `J`) and the matrix form's layer arrays (`W3`, `dZ3`, `Y`). What each kind is (its letters, whether it has a layer
 number, how many indices, which qualifiers it takes, what bounds its indices) is a row of a `Grammar`;
 a new kind (an optimizer state, a dropout mask, a batch-norm mean) is one more row, never a new branch.
 `parse_quantity` checks a name against a network with the messages nnsteps has always given.
@@ -74,7 +74,7 @@ PRINTINGS = {
 
 @dataclass(frozen=True)
 class Grammar:
-    """The table of kinds; the regular expressions of both printings are built from it."""
+    """The table of kinds; the regular expression of every printing is built from it."""
 
     rows: tuple[Kind, ...]
     _cache: dict = dataclass_field(default_factory=dict, compare=False, repr=False, hash=False)
@@ -96,10 +96,11 @@ class Grammar:
 
     def letters(self, printing: Printing) -> dict[str, Kind]:
         """The kinds by their letters in one printing (kinds without letters there are left out)."""
-        if printing.name not in self._cache:
-            self._cache[printing.name] = {getattr(row, printing.letters): row for row in self.rows
-                                          if getattr(row, printing.letters) is not None}
-        return self._cache[printing.name]
+        key = ("letters", printing.name)
+        if key not in self._cache:
+            self._cache[key] = {getattr(row, printing.letters): row for row in self.rows
+                                if getattr(row, printing.letters) is not None}
+        return self._cache[key]
 
     @property
     def by_symbol(self) -> dict[str, Kind]:
@@ -318,8 +319,8 @@ def parse_quantity(text: Any, spec, field: str = "quantity", grammar: Grammar = 
 def ask_pattern(text: str, grammar: Grammar = GRAMMAR) -> re.Pattern:
     """An `[exercise] ask` pattern: `*` stands for a layer, an index or a sample; no `@` means sample 1."""
     compact = text.replace(" ", "")
-    letters = "|".join(re.escape(k) for k in sorted(grammar.by_name, key=lambda k: (-len(k), k)))
-    kind = re.match(f"^({letters})", compact)
+    kinds = "|".join(re.escape(k) for k in sorted(grammar.by_name, key=lambda k: (-len(k), k)))
+    kind = re.match(f"^({kinds})", compact)
     if kind and "@" not in compact and grammar[kind.group(1)].sample == "each":
         compact += "@1"
     return re.compile("^" + re.escape(compact).replace(r"\*", r"\d+") + "$")
