@@ -127,6 +127,10 @@ def _name_like(draw):
     return kind + layer + brackets + tail
 
 
+# every quantity of the shipped networks, also written without the default @1 (as people write them)
+_VALID = sorted({n for spec in SPECS.values() for q in all_quantities(spec) for n in (q.name, q.name.replace("@1", ""))})
+
+
 @st.composite
 def _quantity(draw, grammar=GRAMMAR, qualifiers=True):
     """A record as some row of the grammar shapes it; qualifiers in every combination the syntax writes."""
@@ -280,8 +284,8 @@ def test_the_old_messages(text, message):
     assert _outcome(_old_parse_quantity, text, spec, "answers.x") == ("error", "answers.x", expected)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(_TEXT, _name_like()), st.sampled_from([TUTORIAL, MANY_SAMPLES]))
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(_TEXT, _name_like(), st.sampled_from(_VALID)), st.sampled_from([TUTORIAL, MANY_SAMPLES]))
 @example("W2[1,2]@after", TUTORIAL)
 @example("yhat[1]@*", TUTORIAL)
 @example("dW*[*,*]", TUTORIAL)
