@@ -7,7 +7,7 @@ numbers -> gradient descent -> cross-check. It writes nothing and renders nothin
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import sympy as sp
@@ -17,9 +17,9 @@ from .errors import NumericalError, UnsupportedError
 from .evaluate import BackwardState, CompiledNetwork, ForwardState, Training, data_arrays, initial_parameters, train
 from .limits import DEFAULT_LIMITS, exceeds, hint
 from .matrix_form import MatrixEquation, matrix_form
-from .model import SymbolicNetwork, symbol_ref
+from .model import SymbolicNetwork
+from .names import GRAMMAR, Quantity, parse_quantity, symbol_quantity
 from .netspec import NetworkSpec
-from .quantities import Quantity, parse_quantity
 from .reference import GradientCheck, cross_check
 
 MAX_EXPANDED_PARAMETERS = DEFAULT_LIMITS.expanded_parameters  # expanded gradients grow exponentially with depth
@@ -155,16 +155,12 @@ class Derivation:
 
     def symbol_value(self, symbol: sp.Symbol, sample: int = 1):
         """The number a network symbol takes for a sample (1-based)."""
-        ref = symbol_ref(symbol)
-        if ref is None:
+        q = symbol_quantity(symbol)
+        if q is None:
             raise UnsupportedError("symbol", f"{symbol} is not a symbol of this network")
-        if ref.kind == "J":
-            return self.value(f"J@{sample}")
-        if ref.kind == "w":
-            return self.value(f"W{ref.layer}[{ref.indices[0]},{ref.indices[1]}]")
-        layer = "" if ref.layer is None else str(ref.layer)
-        suffix = "" if ref.kind == "b" else f"@{sample}"
-        return self.value(f"{ref.kind}{layer}[{ref.indices[0]}]{suffix}")
+        if GRAMMAR[q.kind].sample != "none":  # per-sample kinds and J take the sample; parameters are the batch's
+            q = replace(q, sample=sample)
+        return self.value(q.name)
 
     def evaluate(self, expression: sp.Expr, sample: int = 1):
         """An expression in network symbols, evaluated for one sample."""

@@ -44,11 +44,11 @@ class _Sizes:
         return len(nodes) - hits + hits * each
 
     def of(self, expression: sp.Expr) -> int:
-        from .model import symbol_ref
+        from .names import symbol_quantity
 
         total = 0
         for node in sp.preorder_traversal(expression):
-            ref = symbol_ref(node) if isinstance(node, sp.Symbol) else None
+            ref = symbol_quantity(node) if isinstance(node, sp.Symbol) else None
             table = {"x": self.x, "z": self.z, "delta": self.delta}.get(ref.kind) if ref else None
             total += table[ref.layer] if table is not None and ref.layer is not None else 1
         return total

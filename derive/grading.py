@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import Optional
 
 from .mistakes import MISTAKES, NO_TWIST, Mistake, Problem, Values, layer_of, lookup, problem_of, recompute
-from .quantities import Quantity
+from .names import Quantity
 
 GIVEN_KINDS = ("y",)  # plus x0 and the parameters before the update: read off the spec, never computed
 PHASES = {"x": 1, "z": 1, "yhat": 1, "J": 2, "dx": 3, "delta": 3, "dW": 4, "db": 4}

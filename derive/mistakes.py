@@ -10,7 +10,7 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .losses import LOSSES
 from .netspec import NetworkSpec
-from .quantities import Quantity
+from .names import Quantity
 
 ALL_KINDS = ("z", "x", "yhat", "J", "dx", "delta", "dW", "db", "W", "b")
 BACKWARD_KINDS = ("delta", "dW", "db", "W", "b")  # W, b: the parameters after the update

@@ -1,49 +1,32 @@
 """Spec -> SymbolicNetwork: the symbols and the receptor, neuron and cost equations.
 
 Symbols carry plain identifier names (`x2_1`, `z1_3`, `w3_2_1`, `b2_1`, `y_1`,
-`delta3_1`) so that generated code and `str()` stay readable; `symbol_ref`
-reads a name back into (kind, layer, indices) for printers.
+`delta3_1`) so that generated code and `str()` stay readable: the symbol printing of
+derive/names.py, whose `symbol_quantity` reads a name back into its quantity for printers.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import cached_property
-from typing import NamedTuple, Optional
+from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 import sympy as sp
 
 from .activations import ACTIVATIONS, Activation
 from .losses import LOSSES, reduction_factor
+from .names import Quantity
 from .netspec import NetworkSpec
-
-
-class SymbolRef(NamedTuple):
-    """What a network symbol stands for: kind ('x', 'z', 'w', 'b', 'y', 'delta', 'J'), layer, indices (1-based)."""
-
-    kind: str
-    layer: Optional[int]
-    indices: tuple[int, ...]
-
-
-_NAME = re.compile(r"^(delta|x|z|w|b)(\d+)((?:_\d+)+)$|^(y)((?:_\d+)+)$|^(J)$")
-
-
-def symbol_ref(symbol: sp.Symbol) -> Optional[SymbolRef]:
-    """Read a network symbol's name back into its meaning; None for other symbols."""
-    match = _NAME.match(symbol.name)
-    if not match:
-        return None
-    if match.group(6):
-        return SymbolRef("J", None, ())
-    if match.group(4):
-        return SymbolRef("y", None, tuple(int(p) for p in match.group(5)[1:].split("_")))
-    return SymbolRef(match.group(1), int(match.group(2)), tuple(int(p) for p in match.group(3)[1:].split("_")))
 
 
 def _symbol(name: str) -> sp.Symbol:
     return sp.Symbol(name, real=True)
+
+
+@lru_cache(maxsize=1 << 17)
+def _quantity_symbol(kind: str, layer, *indices: int) -> sp.Symbol:
+    """The symbol of a quantity, named by its symbol printing (w3_2_1); cached, as every pass asks again."""
+    return _symbol(Quantity(kind, layer, indices).symbol_name())
 
 
 class Equation(NamedTuple):
@@ -62,26 +45,26 @@ class SymbolicNetwork:
 
     # -- symbols -----------------------------------------------------------
     def x(self, layer: int, k: int) -> sp.Symbol:
-        return _symbol(f"x{layer}_{k}")
+        return _quantity_symbol("x", layer, k)
 
     def z(self, layer: int, k: int) -> sp.Symbol:
-        return _symbol(f"z{layer}_{k}")
+        return _quantity_symbol("z", layer, k)
 
     def w(self, layer: int, i: int, j: int) -> sp.Symbol:
-        return _symbol(f"w{layer}_{i}_{j}")
+        return _quantity_symbol("W", layer, i, j)
 
     def b(self, layer: int, k: int) -> sp.Symbol:
-        return _symbol(f"b{layer}_{k}")
+        return _quantity_symbol("b", layer, k)
 
     def y(self, k: int) -> sp.Symbol:
-        return _symbol(f"y_{k}")
+        return _quantity_symbol("y", None, k)
 
     def delta(self, layer: int, k: int) -> sp.Symbol:
-        return _symbol(f"delta{layer}_{k}")
+        return _quantity_symbol("delta", layer, k)
 
     @property
     def J(self) -> sp.Symbol:
-        return _symbol("J")
+        return _quantity_symbol("J", None)
 
     def xs(self, layer: int) -> list[sp.Symbol]:
         return [self.x(layer, k) for k in range(1, self.spec.layers[layer] + 1)]

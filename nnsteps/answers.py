@@ -14,7 +14,7 @@ from .derive.errors import SpecError
 from .derive.grading import Answer
 from .derive.limits import Limits
 from .derive.netspec import NetworkSpec
-from .derive.quantities import parse_quantity
+from .derive.names import parse_quantity
 
 TOP_LEVEL = {"answers", "meta"}  # [meta] is free-form (spec, seed, variant) and ignored when grading
 _FRACTION = re.compile(r"^\s*([+-]?\d+)\s*/\s*(\d+)\s*$")

@@ -16,7 +16,6 @@ TARGET_KINDS = ("auto", "keep", "one-hot", "binary")
 FIELDS = {"weights", "biases", "inputs", "targets", "decimals", "data_decimals", "margin", "ask", "title"}
 MAX_TRIES = 2000
 SATURATED = 0.98  # sigmoid/softmax outputs kept inside (0.02, 0.98), tanh inside (-0.98, 0.98)
-_KIND = re.compile(r"^(J|yhat|y|delta|dx|dW|db|x|z|W|b)")
 
 
 @dataclass(frozen=True)
@@ -104,7 +103,7 @@ def exercise_from_mapping(table: Any) -> ExerciseSpec:
 # -- questions -------------------------------------------------------------
 def all_quantities(spec) -> list:
     """Every quantity of the network, for every sample."""
-    from .derive.quantities import parse_quantity
+    from .derive.names import parse_quantity
 
     L, sizes, names = spec.depth, spec.layers, []
     for s in range(1, spec.n_samples + 1):
@@ -137,13 +136,9 @@ def _group(name: str, q, spec) -> bool:
 
 def _pattern(text: str, spec) -> re.Pattern:
     """A quantity pattern: `*` stands for a layer, an index or a sample; no `@` means sample 1."""
-    from .derive.quantities import KINDS
+    from .derive.names import ask_pattern
 
-    compact = text.replace(" ", "")
-    kind = _KIND.match(compact)
-    if kind and "@" not in compact and KINDS[kind.group(1)][2]:
-        compact += "@1"
-    return re.compile("^" + re.escape(compact).replace(r"\*", r"\d+") + "$")
+    return ask_pattern(text)
 
 
 def questions(spec, exercise: ExerciseSpec) -> tuple:

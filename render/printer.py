@@ -11,14 +11,14 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.precedence import precedence as sympy_precedence
 
 from ..derive.activations import ACTIVATIONS
-from ..derive.model import GENERIC_Z, symbol_ref
+from ..derive.model import GENERIC_Z
+from ..derive.names import letters, matrix_quantity, symbol_quantity
 from .numbers import latex_number
 from .operands import BASE, factor, needs_parentheses, power_base
 
 NOTATIONS = ("tutorial", "nielsen", "matrix")
 MAX_TERMS = 8  # longer sums are printed with dots
 
-_MATRIX_NAME = re.compile(r"^(dZ|dW|db|dX|X|Z|W|b)(\d+)$")
 _VECTOR_ACTIVATION = re.compile(r"^(J?)(\w+)\(Z(\d+)\)$")
 
 
@@ -99,10 +99,10 @@ class NotationPrinter(LatexPrinter):
     # -- scalars -----------------------------------------------------------
     def symbol(self, symbol: sp.Symbol) -> str:
         """A symbol's notation, never its value."""
-        ref = symbol_ref(symbol)
-        if ref is None:
+        q = symbol_quantity(symbol)
+        if q is None:
             return super()._print_Symbol(symbol)
-        return self.profile.scalar(ref.kind, ref.layer, *ref.indices)
+        return self.profile.scalar(letters(q), q.layer, *q.indices)
 
     def number(self, value) -> str:
         return latex_number(value, self.digits)
@@ -204,11 +204,9 @@ class NotationPrinter(LatexPrinter):
 
     # -- matrices ----------------------------------------------------------
     def _print_MatrixSymbol(self, expr):
-        if expr.name == "Y":
-            return self.profile.matrix("Y", None)
-        match = _MATRIX_NAME.match(expr.name)
-        if match:
-            return self.profile.matrix(match.group(1), match.group(2))
+        q = matrix_quantity(expr)
+        if q is not None:  # W3, dZ3, Y: a layer's array
+            return self.profile.matrix(letters(q, "matrix"), q.layer)
         match = _VECTOR_ACTIVATION.match(expr.name)
         if match:
             name = ACTIVATIONS[match.group(2)].latex + ("'" if match.group(1) else "")
@@ -227,26 +225,34 @@ class NotationPrinter(LatexPrinter):
     def _print_ElementwiseApplyFunction(self, expr):
         # a(Z) or a'(Z) applied entry by entry; which activation comes from the layer of Z
         argument = expr.expr if hasattr(expr, "expr") else expr.args[1]
-        match = _MATRIX_NAME.match(getattr(argument, "name", ""))
-        if self.spec is None or match is None:
+        q = matrix_quantity(argument)
+        if self.spec is None or q is None or q.layer is None:
             return super()._print_ElementwiseApplyFunction(expr)
-        row = ACTIVATIONS[self.spec.activations[int(match.group(2)) - 1]]
+        row = ACTIVATIONS[self.spec.activations[q.layer - 1]]
         function = expr.function
         form = function.expr.xreplace({function.variables[0]: GENERIC_Z})
         prime = "" if form == row.form(GENERIC_Z, self.spec) else "'"  # matrix_form applies a(z) or a'(z) as derived
         return rf"{row.latex}{prime}\left({self._print(argument)}\right)"
 
 
+def _blanked(q, mark: str) -> str:
+    """A network symbol's name with its layer and every index written as `mark`: z#_#, w#_#_#; w__ for ""."""
+    return letters(q) + ("" if q.layer is None else mark) + "".join("_" + mark for _ in q.indices)
+
+
 def _skeleton(term) -> str:
     """A term with every index of its network symbols blanked: e^{z3_#}, y_# log(x3_#)."""
-    names = {s: sp.Symbol(re.sub(r"\d+", "#", s.name)) for s in term.free_symbols if symbol_ref(s) is not None}
+    quantities = {s: symbol_quantity(s) for s in term.free_symbols}
+    names = {s: sp.Symbol(_blanked(q, "#")) for s, q in quantities.items() if q is not None}
     return sp.srepr(term.xreplace(names)) if names else sp.srepr(term)
 
 
 def _index_key(term) -> tuple:
-    """The indices of a term's network symbols as numbers, in the order of their names."""
-    refs = [symbol_ref(s) for s in sorted(term.free_symbols, key=lambda s: re.sub(r"\d+", "", s.name))]
-    return tuple((ref.layer or 0,) + ref.indices for ref in refs if ref is not None)
+    """The indices of a term's network symbols as numbers, in the order of their names without the numbers."""
+    quantities = {s: symbol_quantity(s) for s in term.free_symbols}
+    ordered = sorted(term.free_symbols, key=lambda s: re.sub(r"\d+", "", s.name) if quantities[s] is None
+                     else _blanked(quantities[s], ""))
+    return tuple((quantities[s].layer or 0,) + quantities[s].indices for s in ordered if quantities[s] is not None)
 
 
 def _absorbed_sign(expr):

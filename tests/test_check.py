@@ -11,7 +11,7 @@ from nnsteps.cli import main
 from nnsteps.derive.derivation import derive
 from nnsteps.derive.errors import SpecError
 from nnsteps.derive.grading import Answer, Tolerance, grade, is_right
-from nnsteps.derive.quantities import parse_quantity
+from nnsteps.derive.names import parse_quantity
 from nnsteps.spec import load_spec
 
 TUTORIAL = load_spec("tutorial")

@@ -8,7 +8,7 @@ from nnsteps.answers import answers_from_mapping
 from nnsteps.derive.derivation import derive
 from nnsteps.derive.grading import grade
 from nnsteps.derive.mistakes import CATALOGUE, MISTAKES, lookup, problem_of, recompute
-from nnsteps.derive.quantities import parse_quantity
+from nnsteps.derive.names import parse_quantity
 from nnsteps.spec import load_spec, spec_from_mapping
 
 # z^(1) = 1*1 - 1 = 0 exactly: ReLU'(0) decides whether the gradient reaches W1

@@ -56,15 +56,15 @@ def _latex_printer(spec):
         return printer.doprint, printer.symbol
     import sympy as sp
 
-    from ..derive.model import symbol_ref
+    from ..derive.names import letters, symbol_quantity
 
     def name(symbol) -> str:
-        ref = symbol_ref(symbol)
+        ref = symbol_quantity(symbol)
         if ref is None:
             return sp.latex(symbol)
         if ref.kind in ("J", "y"):
             return "J" if ref.kind == "J" else f"y_{{{ref.indices[0]}}}"
-        letter = r"\delta" if ref.kind == "delta" else ref.kind
+        letter = r"\delta" if ref.kind == "delta" else letters(ref)
         return f"{letter}^{{({ref.layer})}}_{{{','.join(map(str, ref.indices))}}}"
 
     def latex(expression) -> str:
