@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import Optional
 
 from .errors import SpecError, UnsupportedError
+from .exercise_spec import ExerciseSpec
 from .limits import DEFAULT_LIMITS, Limits, exceeds, hint
 
 Vector = tuple[Fraction, ...]
@@ -56,7 +57,7 @@ class NetworkSpec:
     alpha: Fraction = Fraction(1, 100)
     custom_expression: Optional[str] = None
     init: Optional[InitScheme] = field(default=None, compare=False)
-    exercise: Optional[object] = field(default=None, compare=False)  # the [exercise] table (nnsteps.exercises.ExerciseSpec)
+    exercise: Optional[ExerciseSpec] = field(default=None, compare=False)  # the [exercise] table, if the spec has one
     # the budgets this spec was loaded under; everything derived from it reads them here
     limits: Limits = field(default=DEFAULT_LIMITS, compare=False, repr=False)
 

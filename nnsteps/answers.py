@@ -90,7 +90,7 @@ def _quantity(name: str, spec: NetworkSpec, field: str):
 def parse_number(value: Any, field: str, limits: Limits | None = None) -> tuple[Fraction, int | None, str]:
     """(exact value, place of the last written digit or None for a fraction, text as written)."""
     from .derive.limits import DEFAULT_LIMITS
-    from .spec import check_decimal, check_whole
+    from .fields import check_decimal, check_whole
 
     limits = DEFAULT_LIMITS if limits is None else limits
     if isinstance(value, bool):

@@ -1,4 +1,4 @@
-"""Exercise variants: the [exercise] table, nice numbers drawn per (seed, variant), questions and answer keys."""
+"""Exercise variants: nice numbers drawn per (seed, variant), questions and answer keys (the table: exercise_table.py)."""
 
 from __future__ import annotations
 
@@ -6,98 +6,14 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from .derive.errors import NumericalError, SpecError
+from .derive.exercise_spec import DEFAULT, GROUPS, ExerciseSpec, Range  # noqa: F401 (re-exported)
+from .exercise_table import FIELDS, TARGET_KINDS, exercise_from_mapping  # noqa: F401 (re-exported)
 
-Range = tuple[Fraction, Fraction]
-GROUPS = ("forward", "cost", "backward", "gradients", "update")
-TARGET_KINDS = ("auto", "keep", "one-hot", "binary")
-FIELDS = {"weights", "biases", "inputs", "targets", "decimals", "data_decimals", "margin", "ask", "title"}
 MAX_TRIES = 2000
 SATURATED = 0.98  # sigmoid/softmax outputs kept inside (0.02, 0.98), tanh inside (-0.98, 0.98)
-
-
-@dataclass(frozen=True)
-class ExerciseSpec:
-    """How to draw variants: value ranges (None keeps the spec's numbers), decimals, margin, and what to ask."""
-
-    weights: Optional[Range] = (Fraction(-1), Fraction(1))
-    biases: Optional[Range] = (Fraction(-1), Fraction(1))
-    inputs: Optional[Range] = (Fraction(-2), Fraction(2))
-    targets: Any = "auto"  # a Range, "one-hot", "binary", "auto" (by the loss) or None (keep)
-    decimals: int = 1  # of weights and biases
-    data_decimals: int = 1  # of inputs and targets
-    margin: Fraction = Fraction(1, 20)  # receptors drawn at least this far from 0 (the ReLU kink)
-    ask: tuple[str, ...] = GROUPS
-    title: str = ""
-
-
-DEFAULT = ExerciseSpec()
-
-
-def _range(value: Any, field: str, allow_keep: bool = True) -> Optional[Range]:
-    if allow_keep and value == "keep":
-        return None
-    if not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise SpecError(field, f"{value!r} must be a range [low, high]" + (' or "keep"' if allow_keep else ""))
-    from .spec import _number
-
-    low, high = _number(value[0], f"{field}[1]"), _number(value[1], f"{field}[2]")
-    if low > high:
-        raise SpecError(field, f"low {float(low)} is above high {float(high)}")
-    return (low, high)
-
-
-def _decimals(value: Any, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 6:
-        raise SpecError(field, f"{value!r} must be a whole number from 0 to 6")
-    return value
-
-
-def exercise_from_mapping(table: Any) -> ExerciseSpec:
-    """Validate the [exercise] table of a spec."""
-    if not isinstance(table, Mapping):
-        raise SpecError("exercise", "must be a table: weights, biases, inputs, targets, decimals, data_decimals, margin, ask, title")
-    from .spec import _check_keys, _number
-
-    _check_keys(table, FIELDS, "exercise")
-    fields = {}
-    for key in ("weights", "biases", "inputs"):
-        if key in table:
-            fields[key] = _range(table[key], f"exercise.{key}", allow_keep=key != "weights")
-    if "targets" in table:
-        value = table["targets"]
-        if isinstance(value, str):
-            if value not in TARGET_KINDS:
-                raise SpecError("exercise.targets", f"{value!r} must be a range [low, high] or one of {', '.join(TARGET_KINDS)}")
-            fields["targets"] = None if value == "keep" else value
-        else:
-            fields["targets"] = _range(value, "exercise.targets")
-    for key in ("decimals", "data_decimals"):
-        if key in table:
-            fields[key] = _decimals(table[key], f"exercise.{key}")
-    if "margin" in table:
-        fields["margin"] = _number(table["margin"], "exercise.margin")
-        if fields["margin"] < 0:
-            raise SpecError("exercise.margin", "must be at least 0")
-    if "ask" in table:
-        ask = table["ask"]
-        if isinstance(ask, str):
-            ask = [ask]
-        if not isinstance(ask, (list, tuple)) or not ask or not all(isinstance(a, str) for a in ask):
-            raise SpecError("exercise.ask", f"{ask!r} must be a list of quantity names, patterns like \"z1[*]\" or groups {', '.join(GROUPS)}")
-        fields["ask"] = tuple(ask)
-    if "title" in table:
-        if not isinstance(table["title"], str):
-            raise SpecError("exercise.title", f"{table['title']!r} must be a string")
-        fields["title"] = table["title"]
-    exercise = ExerciseSpec(**fields)
-    weights = exercise.weights
-    scale = 10 ** exercise.decimals
-    if weights[0] * scale > -1 and weights[1] * scale < 1:
-        raise SpecError("exercise.weights", f"no nonzero weight with {exercise.decimals} decimals lies in the range")
-    return exercise
 
 
 # -- questions -------------------------------------------------------------

@@ -9,8 +9,11 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .derive.errors import SpecError
-from .derive.limits import DEFAULT_LIMITS, Limits, exceeds, hint
+from .derive.exercise_spec import ExerciseSpec
+from .derive.limits import DEFAULT_LIMITS, Limits, exceeds
 from .derive.netspec import InitScheme, NetworkSpec, validate_layers, validate_size
+from .exercise_table import exercise_from_mapping
+from .fields import check_decimal, check_keys, check_whole, matrix, number, short, typed, vector  # noqa: F401 (check_decimal: re-exported)
 from .input_text import parse_toml, read_mapping as _read_mapping
 
 TOP_LEVEL = {
@@ -55,89 +58,17 @@ def _parse_toml(text: str, where: str, limits: Limits = DEFAULT_LIMITS) -> dict:
     return parse_toml(text, where, "spec", limits)
 
 
-def _number(value: Any, where: str, limits: Limits = DEFAULT_LIMITS) -> Fraction:
-    """An exact fraction of the number as written, its size checked before the fraction is built."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, Fraction)):
-        raise SpecError(where, f"{_short(value)} is not a number")
-    if isinstance(value, float):
-        value = Decimal(repr(value))  # the decimal as written in Python
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise SpecError(where, f"{value} is not finite")
-        check_decimal(value, where, limits)
-    if isinstance(value, int):
-        check_whole(value, where, limits)
-    if isinstance(value, Fraction):
-        check_whole(value.numerator, where, limits)
-        check_whole(value.denominator, where, limits)
-    return Fraction(value)
-
-
-def check_decimal(value: Decimal, where: str, limits: Limits = DEFAULT_LIMITS) -> None:
-    """Digits and exponent of a decimal: 1e999999999 would become an exact fraction of a billion digits."""
-    digits = len(value.as_tuple().digits)
-    if digits > limits.decimal_digits:
-        raise SpecError(where, f"a number of {digits} significant digits, more than {limits.decimal_digits}{hint(limits)}")
-    if value and abs(value.adjusted()) > limits.decimal_exponent:
-        raise SpecError(where, f"{value:.3e} is beyond 1e±{limits.decimal_exponent}{hint(limits)}")
-
-
-def check_whole(value: int, where: str, limits: Limits = DEFAULT_LIMITS) -> None:
-    """At most `limits.integer_digits` digits (compared without converting it to text)."""
-    if abs(value) >= 10 ** limits.integer_digits:
-        raise SpecError(where, f"a whole number of more than {limits.integer_digits} digits{hint(limits)}")
-
-
-def _short(value: Any) -> str:
-    text = repr(value) if not isinstance(value, int) or abs(value) < 10**60 else "a huge number"
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _vector(value: Any, where: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Fraction, ...]:
-    if not isinstance(value, (list, tuple)):
-        raise SpecError(where, f"expected a list of numbers, got {_short(value)}")
-    return tuple(_number(v, f"{where}[{i}]", limits) for i, v in enumerate(value, start=1))
-
-
-def _matrix(value: Any, where: str, limits: Limits = DEFAULT_LIMITS) -> tuple[tuple[Fraction, ...], ...]:
-    if not isinstance(value, (list, tuple)) or not all(isinstance(row, (list, tuple)) for row in value):
-        raise SpecError(where, f"expected a list of rows (a list of lists), got {_short(value)}")
-    return tuple(_vector(row, f"{where}[{i}]", limits) for i, row in enumerate(value, start=1))
-
-
-def _check_keys(mapping: Mapping, allowed: set, where: str) -> None:
-    from .derive.activations import suggest
-
-    for key in mapping:
-        if key not in allowed:
-            prefix = f"{where}." if where else ""
-            raise SpecError(f"{prefix}{key}", f"unknown field{suggest(key, sorted(allowed))}")
-
-
-def _typed(mapping: Mapping, key: str, kind, default, limits: Limits = DEFAULT_LIMITS):
-    value = mapping.get(key, default)
-    if kind is bool and not isinstance(value, bool):
-        raise SpecError(key, f"{_short(value)} must be true or false")
-    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise SpecError(key, f"{_short(value)} must be a whole number")
-    if kind is int:
-        check_whole(value, key, limits)
-    if kind is str and not isinstance(value, str):
-        raise SpecError(key, f"{_short(value)} must be a string")
-    return value
-
-
 def spec_from_mapping(mapping: Mapping, default_name: str = "network", limits: Limits = DEFAULT_LIMITS) -> NetworkSpec:
     """Build and validate a NetworkSpec from parsed TOML/JSON or a Python dict, within `limits`."""
     if not isinstance(mapping, Mapping):
         raise SpecError("spec", "the top level must be a table of fields")
-    _check_keys(mapping, TOP_LEVEL, "")
+    check_keys(mapping, TOP_LEVEL, "")
     for required in ("layers", "activations", "loss", "data"):
         if required not in mapping:
             raise SpecError(required, "missing; every spec needs layers, activations, loss and [data]")
     layers = mapping["layers"]
     if not isinstance(layers, (list, tuple)):
-        raise SpecError("layers", f"expected a list of layer sizes, got {_short(layers)}")
+        raise SpecError("layers", f"expected a list of layer sizes, got {short(layers)}")
     for index, size in enumerate(layers):
         if isinstance(size, int):
             check_whole(size, f"layers[{index}]", limits)
@@ -147,42 +78,40 @@ def spec_from_mapping(mapping: Mapping, default_name: str = "network", limits: L
     data = mapping["data"]
     if not isinstance(data, Mapping):
         raise SpecError("data", "must be a table with X and Y")
-    _check_keys(data, {"X", "Y"}, "data")
+    check_keys(data, {"X", "Y"}, "data")
     for key in ("X", "Y"):
         if key not in data:
             raise SpecError(f"data.{key}", "missing; give one row per sample")
-    X, Y = _matrix(data["X"], "data.X", limits), _matrix(data["Y"], "data.Y", limits)
+    X, Y = matrix(data["X"], "data.X", limits), matrix(data["Y"], "data.Y", limits)
     custom = mapping.get("custom", {})
     if not isinstance(custom, Mapping):
         raise SpecError("custom", "must be a table with expression = \"...\"")
-    _check_keys(custom, {"expression"}, "custom")
+    check_keys(custom, {"expression"}, "custom")
     weights, biases, init = _parameters(mapping, layers, limits)
     return NetworkSpec(
-        layers=tuple(layers), activations=activations, loss=_typed(mapping, "loss", str, ""),
+        layers=tuple(layers), activations=activations, loss=typed(mapping, "loss", str, ""),
         weights=weights, biases=biases, X=X, Y=Y,
-        title=_typed(mapping, "title", str, ""), name=_typed(mapping, "name", str, default_name),
-        half=_typed(mapping, "half", bool, True), reduction=_typed(mapping, "reduction", str, "mean"),
-        learning_rate=_number(mapping.get("learning_rate", Decimal("0.001")), "learning_rate", limits),
-        steps=_typed(mapping, "steps", int, 1, limits), batch_size=_typed(mapping, "batch_size", int, 0, limits),
-        update_biases=_typed(mapping, "update_biases", bool, True), numbers=_typed(mapping, "numbers", str, "float"),
-        alpha=_number(mapping.get("alpha", Decimal("0.01")), "alpha", limits),
+        title=typed(mapping, "title", str, ""), name=typed(mapping, "name", str, default_name),
+        half=typed(mapping, "half", bool, True), reduction=typed(mapping, "reduction", str, "mean"),
+        learning_rate=number(mapping.get("learning_rate", Decimal("0.001")), "learning_rate", limits),
+        steps=typed(mapping, "steps", int, 1, limits), batch_size=typed(mapping, "batch_size", int, 0, limits),
+        update_biases=typed(mapping, "update_biases", bool, True), numbers=typed(mapping, "numbers", str, "float"),
+        alpha=number(mapping.get("alpha", Decimal("0.01")), "alpha", limits),
         custom_expression=custom.get("expression"), init=init, exercise=_exercise(mapping), limits=limits,
     )
 
 
-def _exercise(mapping: Mapping):
+def _exercise(mapping: Mapping) -> ExerciseSpec | None:
     """The [exercise] table as a frozen ExerciseSpec, or None."""
     if "exercise" not in mapping:
         return None
-    from .exercises import exercise_from_mapping
-
     return exercise_from_mapping(mapping["exercise"])
 
 
 def _activations(mapping: Mapping, depth: int) -> tuple[str, ...]:
     value = mapping["activations"]
     if isinstance(value, str):  # one name for every hidden layer, plus `output`
-        output = _typed(mapping, "output", str, value)
+        output = typed(mapping, "output", str, value)
         return tuple([value] * max(depth - 1, 0) + [output])
     if "output" in mapping:
         raise SpecError("output", "only goes with a single activation name; with a list, name every layer")
@@ -197,7 +126,7 @@ def _parameters(mapping: Mapping, layers, limits: Limits = DEFAULT_LIMITS) -> tu
     if not isinstance(given, Mapping):
         raise SpecError("parameters", "must be a table of W1, b1, ...")
     allowed = {f"{kind}{l}" for l in range(1, depth + 1) for kind in "Wb"}
-    _check_keys(given, allowed, "parameters")
+    check_keys(given, allowed, "parameters")
     init = None
     if "init" in mapping:
         init = _init(mapping["init"], limits)
@@ -205,9 +134,9 @@ def _parameters(mapping: Mapping, layers, limits: Limits = DEFAULT_LIMITS) -> tu
     if missing and init is None:
         raise SpecError(f"parameters.{missing[0]}", "missing; give every W{l} (and b{l}) or an [init] table to draw them")
     drawn = _draw(init, layers) if init is not None else {}
-    weights = tuple(_matrix(given[f"W{l}"], f"parameters.W{l}", limits) if f"W{l}" in given else drawn[f"W{l}"]
+    weights = tuple(matrix(given[f"W{l}"], f"parameters.W{l}", limits) if f"W{l}" in given else drawn[f"W{l}"]
                     for l in range(1, depth + 1))
-    biases = tuple(_vector(given[f"b{l}"], f"parameters.b{l}", limits) if f"b{l}" in given else (Fraction(0),) * layers[l]
+    biases = tuple(vector(given[f"b{l}"], f"parameters.b{l}", limits) if f"b{l}" in given else (Fraction(0),) * layers[l]
                    for l in range(1, depth + 1))
     return weights, biases, init
 
@@ -215,20 +144,20 @@ def _parameters(mapping: Mapping, layers, limits: Limits = DEFAULT_LIMITS) -> tu
 def _init(table: Any, limits: Limits = DEFAULT_LIMITS) -> InitScheme:
     if not isinstance(table, Mapping):
         raise SpecError("init", "must be a table: scheme, scale, seed, decimals")
-    _check_keys(table, INIT_FIELDS, "init")
+    check_keys(table, INIT_FIELDS, "init")
     scheme = table.get("scheme", "normal")
     if scheme not in INIT_SCHEMES:
         raise SpecError("init.scheme", f"{scheme!r} must be one of {', '.join(INIT_SCHEMES)}")
-    scale = _number(table["scale"], "init.scale", limits) if "scale" in table else None
+    scale = number(table["scale"], "init.scale", limits) if "scale" in table else None
     if scale is not None and (scale < 0 or exceeds(scale, limits.setting_magnitude)):
         # a standard deviation: NumPy refuses a negative one, and draws beyond float64 from a huge one
         raise SpecError("init.scale", f"must be a standard deviation from 0 to {limits.setting_magnitude:g}")
     decimals = table.get("decimals")
     if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 12):
-        raise SpecError("init.decimals", f"{_short(decimals)} must be a whole number from 0 to 12")
+        raise SpecError("init.decimals", f"{short(decimals)} must be a whole number from 0 to 12")
     seed = table.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise SpecError("init.seed", f"{_short(seed)} must be a whole number of at least 0")
+        raise SpecError("init.seed", f"{short(seed)} must be a whole number of at least 0")
     check_whole(seed, "init.seed", limits)
     return InitScheme(scheme, scale, seed, decimals)
 
