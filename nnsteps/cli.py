@@ -85,6 +85,12 @@ def main(argv: list[str] | None = None) -> int:
     previous = _catch_sigterm()
     try:
         return _main(argv)
+    except KeyboardInterrupt:  # before or after a command's own handling (startup, argument parsing)
+        _say("interrupted")
+        return EXIT_INTERRUPTED
+    except Terminated:
+        _say("terminated")
+        return EXIT_TERMINATED
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
