@@ -126,6 +126,23 @@ def test_corner_functions_are_rows_and_a_missing_row_is_refused():
         corner_functions("elu", spec)
 
 
+def test_a_smooth_disagreement_from_a_coarse_step_is_remeasured_with_a_smaller_one():
+    # a'(z) reaches 45 at 0: the five-point error at h = 1e-3 is 6e-3 on b1[1], past the tolerance 4.8e-4; at h/2
+    # it is 16 times smaller (O(h^4)). No corner anywhere, so this is a step too coarse, not a wrong gradient.
+    spec = spec_from_mapping({"layers": [2, 3, 1], "activations": "custom", "loss": "squared_error",
+                              "custom": {"expression": "+".join(f"tanh({k}*z)" for k in range(1, 10))},
+                              "init": {"seed": 3}, "data": {"X": [[0.3, -0.2], [0.1, 0.4]], "Y": [[0.5], [-0.1]]}})
+    d = derive(spec, check=False)
+    params = _arrays(d.params)
+    coarse = reference.finite_differences(spec, params, d.X, d.Y, [("b1", (0,))])[("b1", (0,))]
+    finer = reference.finite_differences(spec, params, d.X, d.Y, [("b1", (0,))], shrink=2)[("b1", (0,))]
+    symbolic = float(d.backward.gradients["b1"][0])
+    assert abs(coarse - symbolic) > 1e-3 and 10 < abs(coarse - symbolic) / abs(finer - symbolic) < 20
+    assert reference.kinks_crossed(spec, params, np.asarray(d.X, float), "b1", (0,)) == ()
+    check = next(c for c in derive(spec).checks if (c.name, c.index) == ("b1", (0,)))
+    assert check.status == "ok" and check.finite_difference == finer
+
+
 # -- Hypothesis: a "kink" verdict always has a receptor within the stencil of 0 ----------------------------------------
 
 GRID = st.sampled_from([-1, -0.75, -0.5, -0.25, 0, 0.25, 0.5, 0.75, 1])  # exact sums: receptors often exactly 0
