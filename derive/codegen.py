@@ -15,16 +15,17 @@ from sympy.printing.numpy import NumPyPrinter
 
 from .errors import UnsupportedError
 from .model import GENERIC_X, GENERIC_Z
+from .usertext import spaced
 
 _Z, _X = sp.Symbol("z", real=True), sp.Symbol("x", real=True)  # the generic names inside the generated functions
 MODULE_NAME = "nnsteps_export"  # the in-memory module's name and file name: a constant, never the spec's name
-# what may end a comment or a docstring early, or start an escape: line breaks, control characters, quotes, backslash
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\\\"']")
+# besides line breaks and control characters, what may end a docstring early or start an escape in one
+_QUOTES = re.compile(r"[\\\"']")
 
 
 def _plain(text: str) -> str:
     """Formula text made safe for a `#` comment or a docstring: one line, no quote, no backslash."""
-    return _UNSAFE.sub(" ", text)
+    return _QUOTES.sub(" ", spaced(text))
 
 _HELPERS = '''
 

@@ -13,7 +13,7 @@ from .derive.exercise_spec import ExerciseSpec
 from .derive.limits import DEFAULT_LIMITS, Limits, exceeds
 from .derive.netspec import InitScheme, NetworkSpec, validate_layers, validate_size
 from .exercise_table import exercise_from_mapping
-from .fields import check_decimal, check_keys, check_whole, matrix, number, short, typed, vector  # noqa: F401 (check_decimal: re-exported)
+from .fields import check_keys, check_whole, matrix, number, short, typed, vector
 from .input_text import parse_toml, read_mapping as _read_mapping
 
 TOP_LEVEL = {

@@ -7,13 +7,12 @@ from decimal import Decimal, localcontext
 from fractions import Fraction
 
 from .derive.netspec import NetworkSpec
+from .derive.usertext import spaced
 
 # What a TOML basic string must escape: quote, backslash and every control character (tab included, to be safe).
 # A lone surrogate (possible in a JSON spec) has no UTF-8 form and no TOML escape: it is written as U+FFFD.
 _TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 _TOML_SPECIAL = re.compile(r'["\\\x00-\x1f\x7f\ud800-\udfff]')
-# a comment ends at a line break; TOML forbids control characters other than tab in one
-_COMMENT_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def _toml_escape(match: re.Match) -> str:
@@ -30,7 +29,8 @@ def toml_string(text: str) -> str:
 
 def toml_comment(text: str) -> list[str]:
     """`# ...` lines of a comment: one per line of `text`, control characters (DEL, NEL, U+2028...) as spaces."""
-    return [f"# {_COMMENT_UNSAFE.sub(' ', line)}" for line in str(text).splitlines()]
+    # a comment ends at a line break, and TOML forbids control characters other than tab in one
+    return [f"# {spaced(line)}" for line in str(text).splitlines()]
 
 
 def decimal_text(value: Fraction) -> str:

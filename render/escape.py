@@ -5,13 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Line and paragraph breaks and invisible controls: C0 (tab, newline, CR, VT, FF...), DEL, C1 (NEL...),
-# U+2028/2029, and lone surrogates (no UTF-8 file can hold one). In user text each becomes a space, so that a
-# title can never end a TeX comment, start a paragraph inside a macro argument, or end a Markdown heading.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-# the same, but keeping tab and newline: text of several lines (an answers skeleton in <pre>)
-_CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
-
+from ..derive.usertext import CONTROL_BUT_LINES, spaced
 
 class Raw(str):
     """Trusted markup (math, figures) that the TeX and Markdown environments print as it is."""
@@ -19,12 +13,12 @@ class Raw(str):
 
 def one_line(value) -> str:
     """Text with every line break and control character replaced by a space."""
-    return _CONTROL.sub(" ", str(value))
+    return spaced(value)
 
 
 def printable(value) -> str:
     """Text with control characters replaced by spaces, newlines and tabs kept (valid in HTML and XML 1.0)."""
-    return _CONTROL_BUT_LINES.sub(" ", str(value))
+    return CONTROL_BUT_LINES.sub(" ", str(value))
 
 
 _TEX = {

@@ -74,26 +74,22 @@ def _latex_printer(spec):
     return latex, name
 
 
-def _comment_text(text: str) -> str:
-    """User text for a `%` comment: TeX-escaped and on one line, so that no line break can end the comment."""
-    from ..render.escape import tex_escape
-
-    return tex_escape(text)
-
-
 def _align(rows: list[str]) -> list[str]:
     return [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}", ""]
 
 
 def latex_formulas(derivation, expanded: bool = False) -> str:
     """LaTeX (amsmath) of the receptor and neuron equations, cost, deltas, gradients and matrix form; no numbers."""
+    from ..render.escape import tex_escape
+
     spec, net, backprop = derivation.spec, derivation.net, derivation.backprop
     latex, symbol = _latex_printer(spec)
     L, sizes = spec.depth, spec.layers
     loss = r"\mathcal{L}"
     partial = lambda bottom: rf"\frac{{\partial {loss}}}{{\partial {bottom}}}"  # noqa: E731
     out = [
-        f"% {_comment_text(spec.title or spec.name)}: layers {list(spec.layers)}, "
+        # user text in a `%` comment: tex_escape keeps it on one line, so no line break can end the comment
+        f"% {tex_escape(spec.title or spec.name)}: layers {list(spec.layers)}, "
         f"activations {', '.join(spec.activations)}, loss {spec.loss}",
         "% The formulas derived by nnsteps (SymPy, chain rule layer by layer); written by `nnsteps export --to latex`.",
         r"% Needs \usepackage{amsmath,amssymb,bm}; \input this file inside a document.",
