@@ -1,4 +1,4 @@
-"""Numbers from the derived formulas: one compiled function per layer formula.
+"""Numbers from the derived formulas: the rows' loop (derive/passes.py) run with one compiled function per formula.
 
 Forward:  Z^(l) = X^(l-1) W^(l) + 1 b^(l)T,  X^(l) = a(Z^(l))
 Backward: dZ^(L) from the derived output delta; dZ^(l) = (dZ^(l+1) W^(l+1)T) * a'(Z^(l));
@@ -14,11 +14,15 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
+from . import passes
 from .backprop import Backprop
 from .errors import NumericalError
+from .layers import build_rows
 from .limits import hint
 from .model import GENERIC_Z, SymbolicNetwork
 from .netspec import NetworkSpec
+from .optim import build_rule
+from .training import batches, descend  # noqa: F401  (batches: re-exported for callers of this module)
 
 Params = dict[str, np.ndarray]  # "W1" -> n^(0) x n^(1) array, "b1" -> n^(1) vector, ...
 
@@ -71,10 +75,11 @@ class BackwardState:
 
 
 class CompiledNetwork:
-    """The derivation's formulas compiled with lambdify, evaluated on arrays."""
+    """The derivation's formulas compiled with lambdify: the kernels of the rows' loop, evaluated on arrays."""
 
     def __init__(self, net: SymbolicNetwork, backprop: Backprop, exact: bool = False):
         self.net, self.exact = net, exact
+        self.rows = build_rows(net.spec)
         # modules=[np] (the module, not the name "numpy") avoids lambdify's `from numpy import *` of every submodule
         compile_ = _substitution if exact else (lambda args, expr: sp.lambdify(args, expr, [np]))
         spec, L = net.spec, net.L
@@ -111,38 +116,60 @@ class CompiledNetwork:
             return np.stack([np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in function(*columns)], axis=1)
         return apply
 
+    # -- the kernels the rows' loop asks for ---------------------------------
+    def reduction(self, n: int):
+        r = sp.Rational(1, n) if self.net.spec.reduction == "mean" else sp.Integer(1)
+        return r if self.exact else float(r)
+
+    @staticmethod
+    def total(r, costs):
+        return r * costs.sum()
+
+    def activation(self, row, z):
+        if row.vector and not self.exact:
+            # softmax(z) = softmax(z - max z): the same values without exp overflow
+            return self._activation[row.layer](z - z.max(axis=1, keepdims=True))
+        return self._activation[row.layer](z)
+
+    def derivative(self, row, z, x):
+        return self._derivative[row.layer](z)
+
+    def output_delta(self, row, z, x, Y):
+        return self._output_delta(x, Y, z)
+
+    def vector_backward(self, row, z, x, upstream):  # only an output layer is a vector layer: its delta is derived
+        raise NotImplementedError("a vector activation below the output layer")
+
+    def sample_loss(self, row, outputs, Y):
+        return self._sample_cost(outputs, Y)[:, 0]
+
+    def loss_gradient(self, row, outputs, Y):
+        return self._output_gradient(outputs, Y)
+
     # -- passes ------------------------------------------------------------
-    def forward(self, params: Params, X: np.ndarray) -> ForwardState:
-        zs, xs = [None], [X]
+    def _run(self, params: Params, X: np.ndarray, Y=None) -> passes.ArrayRun:
+        run = passes.ArrayRun(self, params, Y)
         with np.errstate(over="ignore", under="ignore"):
-            for l in range(1, self.net.L + 1):
-                Z = xs[-1] @ params[f"W{l}"] + params[f"b{l}"]  # Z = X W + 1 b^T
-                zs.append(Z)
-                if self.net.activation(l).vector and not self.exact:
-                    # softmax(z) = softmax(z - max z): the same values without exp overflow
-                    xs.append(self._activation[l](Z - Z.max(axis=1, keepdims=True)))
-                else:
-                    xs.append(self._activation[l](Z))
-        return ForwardState(tuple(zs), tuple(xs))
+            passes.forward(self.rows, run, X)
+        return run
+
+    def forward(self, params: Params, X: np.ndarray) -> ForwardState:
+        run = self._run(params, X)
+        L = self.net.L
+        return ForwardState(run.layered("z", L, 1), run.layered("x", L, 0))
 
     def backward(self, params: Params, state: ForwardState, Y: np.ndarray) -> BackwardState:
-        L, n = self.net.L, Y.shape[0]
-        r = sp.Rational(1, n) if self.net.spec.reduction == "mean" else sp.Integer(1)
-        r = r if self.exact else float(r)
-        zs, xs = state.zs, state.xs
+        run = passes.ArrayRun(self, params, Y)
+        L = self.net.L
+        for l in range(L + 1):  # the forward values as given
+            run.record("x", l, state.xs[l])
+            if l:
+                run.record("z", l, state.zs[l])
         with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
-            sample_costs = self._sample_cost(xs[L], Y)[:, 0]
-            output_gradient = self._output_gradient(xs[L], Y)
-            deltas = [None] * (L + 1)
-            deltas[L] = self._output_delta(xs[L], Y, zs[L])
-            for l in range(L - 1, 0, -1):
-                # chain rule: dZ^(l) = (dZ^(l+1) W^(l+1)T) * a'(Z^(l))
-                deltas[l] = (deltas[l + 1] @ params[f"W{l + 1}"].T) * self._derivative[l](zs[l])
-        gradients = {}
-        for l in range(1, L + 1):
-            gradients[f"W{l}"] = r * (xs[l - 1].T @ deltas[l])  # dW = r X^T dZ
-            gradients[f"b{l}"] = r * deltas[l].sum(axis=0)  # db = r 1^T dZ
-        return BackwardState(output_gradient, tuple(deltas), sample_costs, r * sample_costs.sum(), gradients)
+            passes.cost(self.rows, run, state.xs[L])
+            passes.backward(self.rows, run)
+        return BackwardState(run.value("dx", L), run.layered("delta", L, 1), run.value("Js"), run.value("J"),
+                             run.gradients(self.rows))
 
     def gradients(self, params: Params, X: np.ndarray, Y: np.ndarray) -> Params:
         """dJ/dW^(l) and dJ/db^(l) for the batch (X, Y)."""
@@ -160,23 +187,10 @@ class Training:
     history: tuple  # full-data cost at each of those
 
 
-def batches(n_samples: int, batch_size: int, steps: int) -> list[np.ndarray]:
-    """Sample indices of each step: the data in order, cycling; batch_size 0 is the full batch."""
-    size = n_samples if batch_size in (0, None) or batch_size >= n_samples else batch_size
-    return [np.arange(t * size, (t + 1) * size) % n_samples for t in range(steps)]
-
-
 def train(compiled: CompiledNetwork, params: Params, X, Y) -> Training:
     spec = compiled.net.spec
-    rate = sp.Rational(spec.learning_rate) if compiled.exact else float(spec.learning_rate)
     trajectory, history = [params], [compiled.cost(params, X, Y)]
-    for rows in batches(len(X), spec.batch_size, spec.steps):
-        grads = compiled.gradients(params, X[rows], Y[rows])
-        # gradient descent: theta <- theta - eta * dJ/dtheta
-        params = {
-            name: value - rate * grads[name] if (name[0] == "W" or spec.update_biases) else value
-            for name, value in params.items()
-        }
+    for params in descend(compiled.gradients, build_rule(spec, compiled.exact), params, X, Y, spec):
         if compiled.exact:
             _check_exact_size(params, len(trajectory), spec.limits)
         trajectory.append(params)

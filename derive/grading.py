@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 from typing import Optional
 
-from .mistakes import MISTAKES, NO_TWIST, Mistake, Problem, Values, layer_of, lookup, problem_of, recompute
+from .mistakes import MISTAKES, Mistake, Problem, Values, layer_of, lookup, problem_of, recompute
 from .names import Quantity
 
 GIVEN_KINDS = ("y",)  # plus x0 and the parameters before the update: read off the spec, never computed
@@ -208,11 +208,11 @@ class _Runs:
 
     def get(self, mistake: Optional[Mistake], layers, substituted: bool, overrides=None) -> Values:
         if overrides is not None:
-            return recompute(self.problem, mistake.twist if mistake else NO_TWIST, overrides, layers)
+            return recompute(self.problem, mistake.rewrite if mistake else None, overrides, layers)
         key = (mistake.name if mistake else None, layers, substituted)
         if key not in self.cache:
-            twist = mistake.twist if mistake else NO_TWIST
-            self.cache[key] = recompute(self.problem, twist, self.overrides if substituted else None, layers)
+            rewrite = mistake.rewrite if mistake else None
+            self.cache[key] = recompute(self.problem, rewrite, self.overrides if substituted else None, layers)
         return self.cache[key]
 
 

@@ -1,0 +1,49 @@
+"""The layer registry: LAYERS maps a kind to its row class; build_rows(spec) is the network as rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+from ..netspec import NetworkSpec
+from .activation import Activation
+from .base import Layer
+from .dense import Dense
+from .loss import Loss
+
+LAYERS: dict[str, type[Layer]] = {row.kind: row for row in (Dense, Activation)}
+
+
+def layer_class(kind: str) -> type[Layer]:
+    """The row class of a kind; an unknown kind is an error, never skipped."""
+    try:
+        return LAYERS[kind]
+    except KeyError:
+        raise KeyError(f"no layer row of kind {kind!r}; known: {', '.join(LAYERS)}") from None
+
+
+@dataclass(frozen=True)
+class NetworkRows:
+    """The network as the loop sees it: layer rows in forward order, then the loss."""
+
+    layers: tuple[Layer, ...]
+    loss: Loss
+
+    def parameters(self) -> tuple[str, ...]:
+        """Every trained parameter in forward order: W1, b1, W2, b2, ..."""
+        return tuple(name for row in self.layers for name in row.parameters())
+
+    def rewrite(self, kind: str, change: Callable[[Layer], Layer | None]) -> "NetworkRows":
+        """The rows with every row of a kind passed through `change` (None keeps the row)."""
+        layer_class(kind)
+        rows = tuple((change(row) or row) if row.kind == kind else row for row in self.layers)
+        return replace(self, layers=rows)
+
+
+def build_rows(spec: NetworkSpec) -> NetworkRows:
+    """dense -> activation for each layer 1..L, then the loss."""
+    L, rows = spec.depth, []
+    for l in range(1, L + 1):
+        rows.append(layer_class("dense")(l))
+        rows.append(layer_class("activation")(l, name=spec.activations[l - 1], output=l == L))
+    return NetworkRows(tuple(rows), Loss(spec.loss, L))

@@ -1,0 +1,86 @@
+"""The catalogue of classic backpropagation mistakes: each a named rewrite of the rows a person computes with.
+
+A mistake changes one row (an activation's local derivative, a dense layer's input or weights, the loss,
+the reduction) or the update rule; derive/mistakes/recompute.py runs the rewritten rows through the same
+loop as the derivation. A new layer kind or update rule brings its mistakes in a module of its own here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..netspec import NetworkSpec
+from . import activation, dense, loss, update
+from .recompute import Problem, Recipe, Rewrite, Values, correct_recipe, layer_of, lookup, problem_of, recompute
+
+ALL_KINDS = ("z", "x", "yhat", "J", "dx", "delta", "dW", "db", "W", "b")
+BACKWARD_KINDS = ("delta", "dW", "db", "W", "b")  # W, b: the parameters after the update
+FORWARD_KINDS = ("z", "x", "yhat", "J", "dx")
+
+__all__ = ["ALL_KINDS", "BACKWARD_KINDS", "CATALOGUE", "MISTAKES", "Mistake", "Problem", "Recipe", "Values",
+           "correct_recipe", "layer_of", "lookup", "problem_of", "recompute"]
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """One catalogued mistake: what it is, what it changes, and how it rewrites the rows."""
+
+    name: str
+    description: str
+    affects: tuple[str, ...]  # quantity kinds whose numbers it can change
+    rewrite: Rewrite  # (recipe, layers it applies at, spec) -> the person's recipe
+    applies: Callable[[NetworkSpec], bool]  # whether it can change a number of this network
+
+    def recompute(self, problem: Problem, overrides=None, layers=None) -> Values:
+        return recompute(problem, self.rewrite, overrides, layers)
+
+
+def _uses(*names: str) -> Callable[[NetworkSpec], bool]:
+    return lambda spec: any(name in spec.activations for name in names)
+
+
+def _always(spec) -> bool:
+    return True
+
+
+def _mean_over_several(spec) -> bool:
+    return spec.reduction == "mean" and spec.n_samples > 1
+
+
+MISTAKES: tuple[Mistake, ...] = (
+    Mistake("activation_derivative_omitted", "the activation derivative dx/dz left out of the chain (taken as 1)",
+            BACKWARD_KINDS, activation.misderived("one"), lambda spec: any(a != "identity" for a in spec.activations)),
+    Mistake("loss_gradient_sign", "y − ŷ instead of ŷ − y: the loss gradient's sign flipped",
+            ("dx",) + BACKWARD_KINDS, loss.loss_sign, _always),
+    Mistake("reduction_dropped", "the 1/n of the mean left out", ("J", "dW", "db", "W", "b"),
+            loss.reduction("dropped"), _mean_over_several),
+    Mistake("reduction_doubled", "the 1/n of the mean applied twice", ("J", "dW", "db", "W", "b"),
+            loss.reduction("doubled"), _mean_over_several),
+    Mistake("reduction_added", "a 1/n put into a loss that is summed over the samples", ("J", "dW", "db", "W", "b"),
+            loss.reduction("added"), lambda spec: spec.reduction == "sum" and spec.n_samples > 1),
+    Mistake("half_dropped", "the ½ of the squared error left out (loss and gradient doubled)",
+            ("J", "dx") + BACKWARD_KINDS, loss.loss_factor(2.0), lambda spec: spec.loss == "squared_error" and spec.half),
+    Mistake("half_doubled", "the ½ of the squared error applied twice, or where the loss has none (halved)",
+            ("J", "dx") + BACKWARD_KINDS, loss.loss_factor(0.5), lambda spec: spec.loss == "squared_error"),
+    Mistake("z_for_x", "the receptor z (pre-activation) used where the neuron x = a(z) belongs",
+            FORWARD_KINDS + BACKWARD_KINDS, dense.z_for_x, lambda spec: spec.depth >= 2),
+    Mistake("weight_indices_swapped", "weight indices swapped: w_{j,i} used for w_{i,j}",
+            FORWARD_KINDS + BACKWARD_KINDS, dense.swapped_indices, _always),
+    Mistake("updated_weights_in_backward", "the already updated weights W − η·dW used in the hidden-layer backward pass",
+            BACKWARD_KINDS, dense.updated_weights, lambda spec: spec.depth >= 2),
+    Mistake("wrong_layer_x", "the weight gradient multiplied by x of the weight's own layer, x^(l), not x^(l−1)",
+            ("dW", "W"), dense.own_layer_input, _always),
+    Mistake("softmax_elementwise", "softmax differentiated elementwise: only the diagonal x_k(1 − x_k) of its Jacobian",
+            BACKWARD_KINDS, activation.misderived("diagonal"), lambda spec: spec.activations[-1] == "softmax"),
+    Mistake("sigmoid_derivative_one_minus_z", "σ′ computed as σ(z)(1 − z) instead of σ(z)(1 − σ(z))",
+            BACKWARD_KINDS, activation.misderived("s_one_minus_z"), _uses("sigmoid")),
+    Mistake("derivative_from_z", "σ′ (or tanh′) evaluated from z: z(1 − z) (or 1 − z²) instead of from a(z)",
+            BACKWARD_KINDS, activation.misderived("from_z"), _uses("sigmoid", "tanh")),
+    Mistake("relu_derivative_at_zero", "ReLU′(0) taken as 1 where the derivation takes the left slope (0, or α)",
+            BACKWARD_KINDS, activation.misderived("relu_zero_one"), _uses("relu", "leaky_relu")),
+    Mistake("update_sign", "θ + η·g instead of θ − η·g: the update climbs the gradient", ("W", "b"),
+            update.update_sign, _always),
+)
+
+CATALOGUE: dict[str, Mistake] = {row.name: row for row in MISTAKES}

@@ -1,0 +1,50 @@
+"""Mistakes in an activation's local derivative: rewrites of the activation rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import numpy as np
+
+from ..layers.activation import Activation
+from .recompute import Recipe
+
+# rule -> (activations it changes, delta^(l) from (row, run, z, x, dJ/dx^(l)) as the person computes it)
+_DERIVATIVES: dict[str, tuple[frozenset | None, Callable]] = {
+    # d x / d z left out: delta = dJ/dx
+    "one": (None, lambda row, run, z, x, g: g.copy()),
+    # sigma(z)(1 - z) for sigma(z)(1 - sigma(z))
+    "s_one_minus_z": (frozenset({"sigmoid"}), lambda row, run, z, x, g: g * (x * (1.0 - z))),
+    # the formula in the neuron applied to the receptor: z(1 - z), 1 - z^2
+    "from_z": (frozenset({"sigmoid", "tanh"}),
+               lambda row, run, z, x, g: g * (z * (1.0 - z) if row.name == "sigmoid" else 1.0 - z * z)),
+    # a'(0) = 1 where the derivation takes the slope left of 0
+    "relu_zero_one": (frozenset({"relu", "leaky_relu"}),
+                      lambda row, run, z, x, g: g * np.where(z == 0, 1.0, run.kernels.derivative(row, z, x))),
+    # only the diagonal x_k (1 - x_k) of the softmax Jacobian
+    "diagonal": (frozenset({"softmax"}), lambda row, run, z, x, g: g * x * (1.0 - x)),
+}
+
+
+@dataclass(frozen=True)
+class MisderivedActivation(Activation):
+    """An activation row whose local derivative is the person's, not the derived one."""
+
+    rule: str = "one"
+
+    def local_delta(self, run, z, x, upstream):
+        return _DERIVATIVES[self.rule][1](self, run, z, x, upstream)
+
+
+def misderived(rule: str):
+    """The rewrite: every activation row at the chosen layers that the rule concerns takes the person's derivative."""
+    names, _ = _DERIVATIVES[rule]
+
+    def rewrite(recipe: Recipe, at, spec) -> Recipe:
+        def change(row):
+            if at(row.layer) and (names is None or row.name in names):
+                return MisderivedActivation(row.layer, name=row.name, output=row.output, rule=rule)
+            return None
+        return replace(recipe, rows=recipe.rows.rewrite("activation", change))
+    return rewrite

@@ -1,0 +1,24 @@
+"""Mistakes in the update rule: climbing the gradient."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+from ..optim.sgd import SGD
+from .recompute import Recipe
+
+
+@dataclass(frozen=True)
+class ClimbingSGD(SGD):
+    """theta + eta g for theta - eta g, at the layers where `climbs` holds."""
+
+    climbs: Callable[[int], bool] = lambda layer: True
+
+    def step(self, name, theta, gradient, state):
+        sign = -1.0 if self.climbs(int(name[1:])) else 1.0
+        return theta - sign * self.rate * gradient, {}
+
+
+def update_sign(recipe: Recipe, at, spec) -> Recipe:
+    return replace(recipe, rule=ClimbingSGD(recipe.rule.rate, climbs=at))
