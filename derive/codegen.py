@@ -13,6 +13,8 @@ import re
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
+from . import passes
+from .code_run import Code, CodeRun
 from .errors import UnsupportedError
 from .model import GENERIC_X, GENERIC_Z
 from .usertext import spaced
@@ -208,20 +210,18 @@ def numpy_module(derivation, user_text: bool = True) -> str:
 
 
 def _passes(derivation) -> list[str]:
+    """forward_pass, cost and gradients: the rows' loop (derive/passes.py) printed by a CodeRun."""
     spec = derivation.spec
-    L = spec.depth
+    L, rows = spec.depth, derivation.compiled.rows
+    forward_run, backward_run = CodeRun(L), CodeRun(L)
+    passes.forward(rows, forward_run, Code("X"))
+    passes.backward(rows, backward_run)
     lines = [
         "def forward_pass(params, X):",
         '    """Z^(l) and X^(l) of every layer: lists indexed by l (zs[0] is None, xs[0] is X)."""',
         "    zs, xs = [None], [numpy.asarray(X, dtype=float)]",
         '    with numpy.errstate(over="ignore", under="ignore"):',
-    ]
-    for l in range(1, L + 1):
-        lines += [
-            f'        zs.append(xs[{l - 1}] @ params["W{l}"] + params["b{l}"])  # Z^({l}) = X^({l - 1}) W^({l}) + 1 b^({l})T',
-            f"        xs.append(activation_{l}(zs[{l}]))  # X^({l}) = a_{l}(Z^({l}))",
-        ]
-    lines += [
+        *forward_run.lines,
         "    return zs, xs",
         "",
         "",
@@ -248,15 +248,9 @@ def _passes(derivation) -> list[str]:
         "    zs, xs = forward_pass(params, X)",
         "    r = _reduction(len(Y))",
         '    with numpy.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):',
-        f"        dZ{L} = output_delta(xs[{L}], Y, zs[{L}])",
+        *backward_run.lines,
+        "    return {" + ", ".join(f'"{name}": d{name}' for name in rows.parameters()) + "}",
     ]
-    for l in range(L - 1, 0, -1):
-        lines.append(f'        dZ{l} = (dZ{l + 1} @ params["W{l + 1}"].T) * derivative_{l}(zs[{l}], xs[{l}])'
-                     f"  # chain rule through layer {l + 1}")
-    lines.append("    return {")
-    for l in range(1, L + 1):
-        lines.append(f'        "W{l}": r * (xs[{l - 1}].T @ dZ{l}), "b{l}": r * dZ{l}.sum(axis=0),')
-    lines.append("    }")
     return lines
 
 

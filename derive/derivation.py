@@ -20,6 +20,7 @@ from .matrix_form import MatrixEquation, matrix_form
 from .model import SymbolicNetwork
 from .names import GRAMMAR, Quantity, parse_quantity, symbol_quantity
 from .netspec import NetworkSpec
+from .optim import UpdateRule, build_rule
 from .reference import GradientCheck, cross_check
 
 MAX_EXPANDED_PARAMETERS = DEFAULT_LIMITS.expanded_parameters  # expanded gradients grow exponentially with depth
@@ -43,6 +44,11 @@ class Derivation:
     @property
     def exact(self) -> bool:
         return self.compiled.exact
+
+    @property
+    def rule(self) -> UpdateRule:
+        """The update rule of the training steps (derive/optim/), with the spec's learning rate."""
+        return build_rule(self.spec, self.exact)
 
     @property
     def params(self) -> dict:

@@ -22,7 +22,7 @@ from .limits import hint
 from .model import GENERIC_Z, SymbolicNetwork
 from .netspec import NetworkSpec
 from .optim import build_rule
-from .training import batches, descend  # noqa: F401  (batches: re-exported for callers of this module)
+from .training import descend
 
 Params = dict[str, np.ndarray]  # "W1" -> n^(0) x n^(1) array, "b1" -> n^(1) vector, ...
 

@@ -1,4 +1,4 @@
-"""The matrix form of the forward and backward passes, as SymPy matrix expressions.
+"""The matrix form of the forward and backward passes: the rows' loop run on SymPy matrix symbols.
 
 Rows are samples: X^(l) is n x n^(l), W^(l) is n^(l-1) x n^(l), b^(l) is n^(l) x 1.
 """
@@ -10,7 +10,9 @@ from typing import NamedTuple
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
+from . import passes
 from .backprop import Backprop
+from .layers import build_rows
 from .model import GENERIC_Z, SymbolicNetwork
 
 
@@ -34,39 +36,107 @@ def output_delta_factor(net: SymbolicNetwork, backprop: Backprop):
     return factors.pop() if len(factors) == 1 else None
 
 
+class _MatrixOps:
+    """The primitives on matrix symbols: products, transposes, 1 b^T, the Hadamard product, dZ^T 1."""
+
+    def __init__(self, ones):
+        self.ones = ones
+
+    @staticmethod
+    def matmul(a, b):
+        return a * b
+
+    @staticmethod
+    def transpose(a):
+        return a.T
+
+    def add_rows(self, a, b):
+        return a + self.ones * b.T
+
+    @staticmethod
+    def hadamard(a, b):
+        return sp.HadamardProduct(a, b)
+
+    @staticmethod
+    def scale(r, a):
+        return r * a
+
+    def column_sums(self, a):
+        return a.T * self.ones
+
+
+_EQUATIONS = {"z": "receptor", "x": "neuron", "delta": "hidden_delta"}
+_GROUPS = {"receptor": 0, "neuron": 0, "output_delta": 1, "hidden_delta": 1, "weight_gradient": 2, "bias_gradient": 2}
+
+
+class _MatrixRun:
+    """Records become matrix equations; values are the matrix symbols X^(l), Z^(l), dZ^(l), W^(l), b^(l)."""
+
+    def __init__(self, net: SymbolicNetwork, backprop: Backprop):
+        self.net, self.backprop = net, backprop
+        self.n, self.sizes = sp.Symbol("n", integer=True, positive=True), net.spec.layers
+        self.ops = _MatrixOps(sp.OneMatrix(self.n, 1))
+        self.equations: list[MatrixEquation] = []
+
+    def _matrix(self, name: str, rows, columns) -> sp.MatrixSymbol:
+        return sp.MatrixSymbol(name, rows, columns)
+
+    def value(self, kind: str, layer=None):
+        if kind == "grad":
+            l, size = int(layer[1:]), self.sizes[int(layer[1:])]
+            return self._matrix(f"d{layer}", self.sizes[l - 1], size) if layer[0] == "W" else self._matrix(f"d{layer}", size, 1)
+        name = {"x": "X", "z": "Z", "delta": "dZ"}[kind]
+        return self._matrix(f"{name}{layer}", self.n, self.sizes[layer])
+
+    def param(self, name: str):
+        l = int(name[1:])
+        return self._matrix(name, self.sizes[l - 1], self.sizes[l]) if name[0] == "W" else self._matrix(name, self.sizes[l], 1)
+
+    def record(self, kind: str, layer, value, note: str = ""):
+        if value is None or (kind, layer) == ("x", 0):
+            return value if value is None else self.value(kind, layer)
+        if kind == "grad":
+            equation = "weight_gradient" if layer[0] == "W" else "bias_gradient"
+            number = int(layer[1:])
+        else:
+            equation = "output_delta" if kind == "delta" and layer == self.net.L else _EQUATIONS[kind]
+            number = layer
+        self.equations.append(MatrixEquation(equation, number, self.value(kind, layer), value))
+        return self.value(kind, layer)
+
+    def reduction(self):
+        return sp.Rational(1, 1) if self.net.spec.reduction == "sum" else 1 / self.n
+
+    def _applied(self, row, derivative: bool) -> sp.Basic:
+        l, Z = row.layer, self.value("z", row.layer)
+        if row.vector:
+            return self._matrix(f"{'J' if derivative else ''}{row.name}(Z{l})", self.n, self.sizes[l])
+        form = self.backprop.calculus(l).activation_derivative if derivative else self.net._generic_form(l)
+        return ElementwiseApplyFunction(sp.Lambda(GENERIC_Z, form), Z)
+
+    def activation(self, row, z):
+        return self._applied(row, False)
+
+    def activation_backward(self, row, z, x, upstream):
+        if not row.output:
+            # dZ^(l) = (dZ^(l+1) W^(l+1)T) o a'(Z^(l))
+            return self.ops.hadamard(upstream, self._applied(row, True))
+        L = row.layer
+        factor = output_delta_factor(self.net, self.backprop)
+        if factor is not None:  # dZ^(L) = c (X^(L) - Y)
+            return factor * (x - self._matrix("Y", self.n, self.sizes[L]))
+        gradient = self._matrix(f"dX{L}", self.n, self.sizes[L])
+        return gradient * self._applied(row, True) if row.vector else sp.HadamardProduct(gradient, self._applied(row, True))
+
+    @staticmethod
+    def loss_gradient(row, outputs):
+        return None  # the output delta is written in dX^(L) or in X^(L) - Y
+
+
 def matrix_form(net: SymbolicNetwork, backprop: Backprop) -> list[MatrixEquation]:
     """Z = X W + 1 b^T, X = a(Z); dZ^(L); dZ^(l) = (dZ^(l+1) W^(l+1)T) o a'(Z^(l)); dW = r X^T dZ; db = r dZ^T 1."""
-    n, sizes, L = sp.Symbol("n", integer=True, positive=True), net.spec.layers, net.L
-    X = lambda l: sp.MatrixSymbol(f"X{l}", n, sizes[l])  # noqa: E731
-    Z = lambda l: sp.MatrixSymbol(f"Z{l}", n, sizes[l])  # noqa: E731
-    dZ = lambda l: sp.MatrixSymbol(f"dZ{l}", n, sizes[l])  # noqa: E731
-    W = lambda l: sp.MatrixSymbol(f"W{l}", sizes[l - 1], sizes[l])  # noqa: E731
-    b = lambda l: sp.MatrixSymbol(f"b{l}", sizes[l], 1)  # noqa: E731
-    ones = sp.OneMatrix(n, 1)
-    r = sp.Rational(1, 1) if net.spec.reduction == "sum" else 1 / n
-
-    def applied(l: int, derivative: bool) -> sp.Basic:
-        if net.activation(l).vector:
-            return sp.MatrixSymbol(f"{'J' if derivative else ''}{net.activation(l).name}(Z{l})", n, sizes[l])
-        calc = backprop.calculus(l)
-        form = calc.activation_derivative if derivative else net._generic_form(l)
-        return ElementwiseApplyFunction(sp.Lambda(GENERIC_Z, form), Z(l))
-
-    equations = []
-    for l in range(1, L + 1):
-        equations.append(MatrixEquation("receptor", l, Z(l), X(l - 1) * W(l) + ones * b(l).T))
-        equations.append(MatrixEquation("neuron", l, X(l), applied(l, False)))
-    factor = output_delta_factor(net, backprop)
-    if factor is not None:
-        Y = sp.MatrixSymbol("Y", n, sizes[L])
-        equations.append(MatrixEquation("output_delta", L, dZ(L), factor * (X(L) - Y)))
-    else:
-        gradient = sp.MatrixSymbol(f"dX{L}", n, sizes[L])
-        rhs = gradient * applied(L, True) if net.activation(L).vector else sp.HadamardProduct(gradient, applied(L, True))
-        equations.append(MatrixEquation("output_delta", L, dZ(L), rhs))
-    for l in range(L - 1, 0, -1):
-        equations.append(MatrixEquation("hidden_delta", l, dZ(l), sp.HadamardProduct(dZ(l + 1) * W(l + 1).T, applied(l, True))))
-    for l in range(L, 0, -1):
-        equations.append(MatrixEquation("weight_gradient", l, sp.MatrixSymbol(f"dW{l}", sizes[l - 1], sizes[l]), r * X(l - 1).T * dZ(l)))
-        equations.append(MatrixEquation("bias_gradient", l, sp.MatrixSymbol(f"db{l}", sizes[l], 1), r * dZ(l).T * ones))
-    return equations
+    rows, run = build_rows(net.spec), _MatrixRun(net, backprop)
+    passes.forward(rows, run, run.value("x", 0))
+    passes.backward(rows, run)
+    # the forward equations, then the deltas from the output down, then the gradients from the output down
+    return sorted(run.equations, key=lambda equation: _GROUPS[equation.kind])

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..derive.evaluate import batches
-from .context import Context, symbols
-from .numbers import format_number, latex_number
-from .operands import Term, factor, signed_sum
-from .records import Figure, Group, M, Math, Paragraph, Section, Step, Table, text
+from ..derive.training import batches
+from .context import Context
+from .explain.update import sgd_numbers as update_numbers, update_explainer, update_step  # noqa: F401  (re-exported)
+from .numbers import format_number
+from .records import Figure, Group, M, Paragraph, Section, Table, text
 
 THETA = r"\theta"
 STATUS = {"ok": "agree", "kink": "ReLU corner", "skipped": "not sampled"}
@@ -23,38 +23,13 @@ def first_step_gradients(ctx: Context) -> dict:
     return d.compiled.gradients(d.params, d.X[rows], d.Y[rows])
 
 
-def _entry(array, i, j):
-    return array[i - 1][j - 1] if j is not None else array[i - 1]
-
-
-def update_numbers(old, rate, gradient, digits: int) -> str:
-    """theta - eta g with numbers: the gradient is a factor of the product (parenthesized by its precedence),
-    and the product is subtracted whatever its sign."""
-    return signed_sum([old, Term(rf"{latex_number(rate, digits)} \times {factor(gradient, digits)}", negative=True)], digits)
-
-
-def update_step(ctx: Context, layer: int, i: int | None, j: int, gradients: dict) -> Step:
-    # theta <- theta - eta dJ/dtheta
-    d = ctx.d
-    symbol = d.net.b(layer, j) if i is None else d.net.w(layer, i, j)
-    key = f"b{layer}" if i is None else f"W{layer}"
-    where = (j, None) if i is None else (i, j)
-    old, new = _entry(d.params[key], *where), _entry(d.training.trajectory[1][key], *where)
-    gradient = _entry(gradients[key], *where)
-    name = ctx.tex(symbol)
-    numbers = update_numbers(ctx.number(old), ctx.number(ctx.spec.learning_rate), ctx.number(gradient), ctx.digits)
-    return Step(name, f"{name} - \\eta \\, {ctx.partial(ctx.J, symbol)}", numbers,
-                ctx.num(ctx.number(new)), symbols(symbol), relation=r"\leftarrow")
-
-
 def update_section(ctx: Context, parameters_of) -> Section:
     spec, d, L = ctx.spec, ctx.d, ctx.spec.depth
-    rule = rf"\theta \leftarrow \theta - \eta \, {ctx.partial(ctx.J, THETA)}, \qquad \eta = {ctx.num(ctx.number(spec.learning_rate))}"
-    items: list = [Paragraph(text("Gradient descent moves every parameter against its gradient, scaled by the learning rate:")),
-                   Math(rule)]
+    explainer = update_explainer(d.rule.name)
+    items: list = list(explainer.intro(ctx))
     if spec.steps == 0:
         items.append(Paragraph(text("The spec asks for no training step, so the parameters stay as they are.")))
-        return Section("update", 7, "The gradient-descent update", tuple(items))
+        return Section("update", 7, explainer.title, tuple(items))
     if spec.batch_size and spec.batch_size < spec.n_samples:
         size = f"{spec.batch_size} sample{'s' if spec.batch_size != 1 else ''}"
         items.append(Paragraph(text(f"The first step uses the first mini-batch of {size}, "
@@ -62,19 +37,14 @@ def update_section(ctx: Context, parameters_of) -> Section:
     if not spec.update_biases:
         items.append(Paragraph(text("The biases are kept fixed; only the weights move.")))
     gradients = first_step_gradients(ctx)
-    eta = ctx.num(ctx.number(spec.learning_rate))
     for l in range(L, 0, -1):
         steps = [update_step(ctx, l, i, j, gradients) for i, j in parameters_of(l)
                  if i is not None or spec.update_biases]
         names = ["W"] + (["b"] if spec.update_biases else [])
         for kind in names:
             key = f"{kind}{l}"
-            old, new = d.params[key], d.training.trajectory[1][key]
-            grad = np.asarray(gradients[key])
-            column = kind == "b"
-            steps.append(ctx.matrix_step(ctx.m(kind, l), f"{ctx.m(kind, l)} - \\eta \\, {ctx.m('d' + kind, l)}",
-                                         f"{ctx.matrix(old, column)} - {eta} {ctx.matrix(grad, column)}",
-                                         ctx.matrix(new, column), relation=r"\leftarrow"))
+            steps.append(explainer.matrix_step(ctx, kind, l, d.params[key], np.asarray(gradients[key]),
+                                               d.training.trajectory[1][key]))
         items.append(Group(f"update-layer-{l}", text(f"Layer {l}"), tuple(steps)))
     if spec.steps > 1:
         history = d.training.history
@@ -87,7 +57,7 @@ def update_section(ctx: Context, parameters_of) -> Section:
         after = d.training.history[-1]
         items.append(Paragraph(text("With the new parameters the cost becomes ", M(f"{ctx.J} = {ctx.num(ctx.number(after))}"),
                                     " (it was ", M(ctx.num(ctx.number(d.training.history[0]))), ").")))
-    return Section("update", 7, "The gradient-descent update", tuple(items))
+    return Section("update", 7, explainer.title, tuple(items))
 
 
 def _name(ctx: Context, check) -> str:

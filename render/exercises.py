@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .backward import _cost_tex, factor_step, hidden_delta_step, parameter, path_product
-from .closing import first_step_gradients, update_numbers
+from .closing import first_step_gradients
+from .explain.update import update_explainer
 from .context import Context
 from .operands import signed_sum
 from .records import Exercise, M, Math, Paragraph, Section, Step, side_by_side, text
@@ -80,9 +83,10 @@ def doubled_rate(ctx: Context) -> Exercise | None:
     old, grad = ctx.number(d.params[f"W{L}"][i - 1][j - 1]), ctx.number(gradients[f"W{L}"][i - 1][j - 1])
     question = (Paragraph(text("Suppose the learning rate were twice as large, ", M(rf"\eta = {ctx.num(rate)}"),
                                ". What value would ", M(ctx.tex(symbol)), " take after the first step?")),)
-    new = old - rate * grad
-    step = Step(ctx.tex(symbol), f"{ctx.tex(symbol)} - \\eta \\, {ctx.partial(ctx.J, symbol)}",
-                update_numbers(old, rate, grad, ctx.digits), ctx.num(ctx.number(new)), relation=r"\leftarrow")
+    # the spec's update rule at the doubled rate, one step
+    new = d.rule.with_rate(rate).step(f"W{L}", old, grad, {})[0]
+    # a hypothetical value: not linked to the diagram's w (which shows the spec's own rate)
+    step = replace(update_explainer(d.rule.name).scalar_step(ctx, symbol, old, rate, grad, new), symbols=())
     return Exercise("exercise-rate", text("A larger learning rate"), question, (step,))
 
 

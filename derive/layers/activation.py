@@ -38,4 +38,8 @@ class Activation(Layer):
         l = self.layer
         z, x = run.value("z", l), run.value("x", l)
         # chain rule: delta^(l) = dJ/dX^(l) * a'(Z^(l))
-        return run.record("delta", l, self.local_delta(run, z, x, upstream), note=f"chain rule through layer {l + 1}")
+        return run.record("delta", l, self.local_delta(run, z, x, upstream), note=self._delta_note())
+
+    def _delta_note(self) -> str:
+        l = self.layer
+        return f"dZ^({l}): the derived output delta" if self.output else f"chain rule: dJ/dX^({l}) * a_{l}'(Z^({l}))"

@@ -85,9 +85,10 @@ class Dense(Layer):
     def backward(self, run, delta):
         l, ops = self.layer, run.ops
         r = self.reduction(run)
-        run.record("grad", f"W{l}", self.weight_gradient(run, self.gradient_inputs(run), delta, r))
+        run.record("grad", f"W{l}", self.weight_gradient(run, self.gradient_inputs(run), delta, r),
+                   note=f"dJ/dW^({l}) = r X^({l - 1})T dZ^({l})")
         # dJ/db^(l) = r 1^T delta^(l)
-        run.record("grad", f"b{l}", ops.scale(r, ops.column_sums(delta)))
+        run.record("grad", f"b{l}", ops.scale(r, ops.column_sums(delta)), note=f"dJ/db^({l}) = r 1^T dZ^({l})")
         if l == 1:
             return None
         # chain rule: dJ/dX^(l-1) = delta^(l) W^(l)T

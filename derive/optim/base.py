@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Mapping
 
 import sympy as sp
@@ -25,6 +25,10 @@ class UpdateRule:
     def formulas(self) -> Mapping[sp.Symbol, sp.Expr]:
         """Each new value (of theta and of every state) in the generic symbols THETA, GRADIENT, RATE, STEP."""
         raise NotImplementedError
+
+    def with_rate(self, rate) -> "UpdateRule":
+        """The same rule at another learning rate."""
+        return replace(self, rate=rate)
 
     def initial_state(self, params: Mapping[str, Any]) -> dict:
         return {}

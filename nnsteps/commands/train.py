@@ -35,33 +35,33 @@ def gradient_descent(derivation, steps: int, every: int = 100, say=None):
     import numpy as np
 
     from ..derive.errors import NumericalError
-    from ..derive.evaluate import CompiledNetwork, batches
+    from ..derive.evaluate import CompiledNetwork
+    from ..derive.optim import build_rule
+    from ..derive.training import descend
 
     spec = derivation.spec
     compiled = derivation.compiled if not derivation.exact else CompiledNetwork(derivation.net, derivation.backprop)
     gradients = compiled.gradients  # the same function as derivation.gradient_function()
     params = {name: np.array(value, dtype=float) for name, value in derivation.params.items()}
     X, Y = np.asarray(derivation.X, dtype=float), np.asarray(derivation.Y, dtype=float)
-    rate = float(spec.learning_rate)
+    rule = build_rule(spec)
     iterations, say = _progress(steps) if say is None else (range(steps), say)
 
     def report(i: int, final: bool = False) -> float:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             cost = float(compiled.cost(params, X, Y))
         if not np.isfinite(cost):
-            raise NumericalError("learning_rate", f"the cost is {cost} by iteration {i}: gradient descent diverged; lower learning_rate ({rate:g})")
+            raise NumericalError("learning_rate", f"the cost is {cost} by iteration {i}: gradient descent diverged; "
+                                                  f"lower learning_rate ({float(spec.learning_rate):g})")
         say(f"Iteration {i}: Loss = {cost:.6f}" + (" (final)" if final else ""))
         return cost
 
     costs = [report(0)]
-    for i, rows in zip(iterations, batches(len(X), spec.batch_size, steps)):
-        if i and every and i % every == 0:
-            costs.append(report(i))
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence shows as a non-finite cost at the next report
-            grads = gradients(params, X[rows], Y[rows])
-            for name in params:  # gradient descent: theta <- theta - eta * dJ/dtheta
-                if name[0] == "W" or spec.update_biases:
-                    params[name] = params[name] - rate * grads[name]
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence shows as a non-finite cost at the next report
+        # the spec's update rule on its mini-batches (derive/training.py), reporting every `every` steps
+        for i, params in zip(iterations, descend(gradients, rule, params, X, Y, spec, steps)):
+            if every and (i + 1) % every == 0 and i + 1 < steps:
+                costs.append(report(i + 1))
     costs.append(report(steps, final=True))
     return params, costs
 
