@@ -1,21 +1,23 @@
 """The chain rule in SymPy: local factors, deltas, gradients and paths, layer by layer.
 
-Every derivative here is `sympy.diff` of an equation from the model. Each
-layer's derivatives are taken once on generic symbols and instantiated per
-neuron, and deltas stay symbols: the whole cost is never expanded.
+Every derivative here is `sympy.diff` of an equation from the model. The local
+derivatives are the layer rows' own (derive/layers/dense.py: dz/dx = w, dz/dw = x,
+dz/db = 1; derive/layers/activation.py: a'(z), taken once on the generic z and
+instantiated per neuron), and deltas stay symbols: the whole cost is never expanded.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import NamedTuple
 
 import sympy as sp
 
 from .errors import UnsupportedError
-from .limits import DEFAULT_LIMITS, Limits, exceeds, hint
+from .limits import DEFAULT_LIMITS, exceeds, hint
+from .layers.activation import LayerCalculus, activation_calculus as _calculus, small  # noqa: F401  (re-exported)
+from .layers.dense import input_factor, weight_factor
 from .model import GENERIC_X, GENERIC_Z, SymbolicNetwork
 
 MAX_PATHS = DEFAULT_LIMITS.paths
@@ -54,80 +56,6 @@ class DeltaFormula(NamedTuple):
     terms: tuple[tuple[Factor, ...], ...]  # the summands, each a product of factors
     chain: sp.Expr
     simplified: sp.Expr
-
-
-@dataclass(frozen=True)
-class LayerCalculus:
-    """The local derivative of one elementwise activation, taken once on the generic z."""
-
-    activation_derivative: sp.Expr  # a'(z) in the generic z
-    derivative_in_output: sp.Expr | None  # a'(z) written in a = a(z) when that is a polynomial
-
-
-class ReceptorCalculus(NamedTuple):
-    """The local derivatives of z = w x + (other terms) + b, the same in every layer."""
-
-    by_weight: sp.Expr  # dz/dw = x
-    by_input: sp.Expr  # dz/dx = w
-    by_bias: sp.Expr  # dz/db = 1
-
-
-_GW, _GB, _REST = sp.symbols("w_generic b_generic rest", real=True)
-
-
-@lru_cache(maxsize=1)
-def _receptor_calculus() -> ReceptorCalculus:
-    receptor = _GW * GENERIC_X + _REST + _GB
-    return ReceptorCalculus(sp.diff(receptor, _GW), sp.diff(receptor, GENERIC_X), sp.diff(receptor, _GB))
-
-
-@lru_cache(maxsize=64)
-def _calculus(form: sp.Expr, limits: Limits = DEFAULT_LIMITS) -> LayerCalculus:
-    # x = a(z): its derivative a'(z), and the same written in x when SymPy finds it
-    derivative = sp.diff(form, GENERIC_Z)
-    return LayerCalculus(derivative, _in_output(form, derivative, limits))
-
-
-def call_depth(expression: sp.Expr) -> int:
-    """Function applications nested in each other: 0 in z**2, 1 in tanh(z), 2 in log(1 + exp(z))."""
-    depth, level = 0, [(expression, 0)]
-    while level:  # iterative: the tree may be deep
-        node, calls = level.pop()
-        calls += isinstance(node, sp.Function)
-        depth = max(depth, calls)
-        level.extend((arg, calls) for arg in node.args)
-    return depth
-
-
-def small(expression: sp.Expr, limits: Limits) -> bool:
-    """Within the operation budget for simplify, factor and solve (which have no time bound of their own)."""
-    return not exceeds(sp.count_ops(expression), limits.simplify_ops)
-
-
-def _in_output(form: sp.Expr, derivative: sp.Expr, limits: Limits = DEFAULT_LIMITS) -> sp.Expr | None:
-    """Write a'(z) in terms of the neuron a = a(z) when SymPy finds a polynomial (sigma(1-sigma), 1-tanh^2).
-
-    Optional (None keeps a'(z) in z, equally correct), so it is tried only within the simplify budget: the
-    derivative small, and SymPy's solve only on activations without nested calls (solve on tanh(tanh(z)) alone
-    takes 5 s, and is_constant calls simplify, stuck for minutes on exp(exp(exp(exp(exp(z)))))).
-    """
-    if GENERIC_Z not in derivative.free_symbols or derivative.has(sp.Piecewise, sp.Abs, sp.Max, sp.Min):
-        return None
-    if not small(derivative, limits) or not small(form, limits):
-        return None
-    candidates = [derivative.subs(form, GENERIC_X)]
-    if not exceeds(call_depth(form), limits.solve_calls) and form.is_polynomial(GENERIC_Z) is False:
-        try:  # (for a polynomial a(z) of degree > 1, a'(z) is never a polynomial in a: no need to solve)
-            candidates += [derivative.subs(GENERIC_Z, root) for root in sp.solve(sp.Eq(form, GENERIC_X), GENERIC_Z)]
-        except (NotImplementedError, TypeError, ValueError):
-            pass
-    for candidate in candidates[:4]:  # the substitution and the first roots; more roots are branches
-        if not small(candidate, limits):
-            continue
-        candidate = sp.factor(sp.simplify(candidate))
-        if not candidate.has(GENERIC_Z) and candidate.is_polynomial(GENERIC_X):
-            return candidate
-    return None
 
 
 def _product(a: sp.Expr, b: sp.Expr) -> sp.Expr:
@@ -197,22 +125,16 @@ class Backprop:
         return self._loss_gradients[m]
 
     def dz_dx(self, layer: int, i: int, j: int) -> Factor:
-        # dz^(l)_j / dx^(l-1)_i = w^(l)_{i,j}
-        form = _receptor_calculus().by_input.xreplace({_GW: self.net.w(layer, i, j)})
-        return Factor("dz/dx", self.net.z(layer, j), self.net.x(layer - 1, i), form)
+        # dz^(l)_j / dx^(l-1)_i = w^(l)_{i,j}: the dense row's local derivative
+        return Factor("dz/dx", self.net.z(layer, j), self.net.x(layer - 1, i), weight_factor(self.net.w(layer, i, j)))
 
     def dz_dparameter(self, parameter: sp.Symbol, layer: int, i: int | None, j: int) -> Factor:
         kind = "dz/db" if i is None else "dz/dw"
         return Factor(kind, self.net.z(layer, j), parameter, self._dz_form(layer, i))
 
     def _dz_form(self, layer: int, i: int | None) -> sp.Expr:
-        """dz^(l)_j/db^(l)_j = 1, or dz^(l)_j/dw^(l)_{i,j} = x^(l-1)_i (the same for every j)."""
-        calc = _receptor_calculus()
-        if i is None:
-            return calc.by_bias
-        x = self.net.x(layer - 1, i)
-        # the generic derivative is the generic input itself: instantiate without walking the tree
-        return x if calc.by_weight == GENERIC_X else calc.by_weight.xreplace({GENERIC_X: x})
+        """dz^(l)_j/db^(l)_j = 1, or dz^(l)_j/dw^(l)_{i,j} = x^(l-1)_i (the same for every j): the dense row's."""
+        return input_factor(None if i is None else self.net.x(layer - 1, i))
 
     # -- deltas ------------------------------------------------------------
     def output_delta(self, k: int) -> DeltaFormula:

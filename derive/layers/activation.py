@@ -3,9 +3,71 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+
+import sympy as sp
 
 from ..activations import ACTIVATIONS, Activation as ActivationRow
+from ..limits import DEFAULT_LIMITS, Limits, exceeds
+from ..model import GENERIC_X, GENERIC_Z
 from .base import Layer
+
+
+@dataclass(frozen=True)
+class LayerCalculus:
+    """The local derivative of one elementwise activation, taken once on the generic z."""
+
+    activation_derivative: sp.Expr  # a'(z) in the generic z
+    derivative_in_output: sp.Expr | None  # a'(z) written in a = a(z) when that is a polynomial
+
+
+@lru_cache(maxsize=64)
+def activation_calculus(form: sp.Expr, limits: Limits = DEFAULT_LIMITS) -> LayerCalculus:
+    # x = a(z): its derivative a'(z), and the same written in x when SymPy finds it
+    derivative = sp.diff(form, GENERIC_Z)
+    return LayerCalculus(derivative, _in_output(form, derivative, limits))
+
+
+def call_depth(expression: sp.Expr) -> int:
+    """Function applications nested in each other: 0 in z**2, 1 in tanh(z), 2 in log(1 + exp(z))."""
+    depth, level = 0, [(expression, 0)]
+    while level:  # iterative: the tree may be deep
+        node, calls = level.pop()
+        calls += isinstance(node, sp.Function)
+        depth = max(depth, calls)
+        level.extend((arg, calls) for arg in node.args)
+    return depth
+
+
+def small(expression: sp.Expr, limits: Limits) -> bool:
+    """Within the operation budget for simplify, factor and solve (which have no time bound of their own)."""
+    return not exceeds(sp.count_ops(expression), limits.simplify_ops)
+
+
+def _in_output(form: sp.Expr, derivative: sp.Expr, limits: Limits = DEFAULT_LIMITS) -> sp.Expr | None:
+    """Write a'(z) in terms of the neuron a = a(z) when SymPy finds a polynomial (sigma(1-sigma), 1-tanh^2).
+
+    Optional (None keeps a'(z) in z, equally correct), so it is tried only within the simplify budget: the
+    derivative small, and SymPy's solve only on activations without nested calls (solve on tanh(tanh(z)) alone
+    takes 5 s, and is_constant calls simplify, stuck for minutes on exp(exp(exp(exp(exp(z)))))).
+    """
+    if GENERIC_Z not in derivative.free_symbols or derivative.has(sp.Piecewise, sp.Abs, sp.Max, sp.Min):
+        return None
+    if not small(derivative, limits) or not small(form, limits):
+        return None
+    candidates = [derivative.subs(form, GENERIC_X)]
+    if not exceeds(call_depth(form), limits.solve_calls) and form.is_polynomial(GENERIC_Z) is False:
+        try:  # (for a polynomial a(z) of degree > 1, a'(z) is never a polynomial in a: no need to solve)
+            candidates += [derivative.subs(GENERIC_Z, root) for root in sp.solve(sp.Eq(form, GENERIC_X), GENERIC_Z)]
+        except (NotImplementedError, TypeError, ValueError):
+            pass
+    for candidate in candidates[:4]:  # the substitution and the first roots; more roots are branches
+        if not small(candidate, limits):
+            continue
+        candidate = sp.factor(sp.simplify(candidate))
+        if not candidate.has(GENERIC_Z) and candidate.is_polynomial(GENERIC_X):
+            return candidate
+    return None
 
 
 @dataclass(frozen=True)

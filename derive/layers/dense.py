@@ -8,9 +8,9 @@ from typing import NamedTuple
 
 import sympy as sp
 
+from ..model import GENERIC_X as GENERIC_INPUT  # the generic neuron x^(l-1)_i
 from .base import Layer
 
-GENERIC_INPUT = sp.Symbol("a", real=True)  # the generic neuron x^(l-1)_i (the same symbol as model.GENERIC_X)
 _W, _B, _REST = sp.symbols("w_generic b_generic rest", real=True)
 
 
