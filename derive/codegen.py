@@ -16,6 +16,7 @@ from sympy.printing.numpy import NumPyPrinter
 from . import passes
 from .code_run import Code, CodeRun
 from .errors import UnsupportedError
+from .optim.base import GRADIENT, RATE, THETA
 from .model import GENERIC_X, GENERIC_Z
 from .usertext import spaced
 
@@ -59,8 +60,9 @@ class _WherePrinter(NumPyPrinter):
 class _Printer:
     """NumPyPrinter with fully qualified names (`numpy.exp`), refusing what it cannot print."""
 
-    def __init__(self):
-        self.printer = _WherePrinter({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False})
+    def __init__(self, order: str | None = None):
+        settings = {"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False}
+        self.printer = _WherePrinter(settings if order is None else {**settings, "order": order})
 
     def __call__(self, expression: sp.Expr, where: str) -> str:
         text = self.printer.doprint(sp.sympify(expression))
@@ -128,6 +130,9 @@ def _header(derivation, user_text: bool) -> list[str]:
         f"ACTIVATIONS = {tuple(spec.activations)!r}",
         f"LOSS = {spec.loss!r}",
         f"REDUCTION = {spec.reduction!r}",
+        f"UPDATE_RULE = {derivation.rule.name!r}",
+        f"LEARNING_RATE = {float(spec.learning_rate)!r}",
+        f"UPDATE_BIASES = {bool(spec.update_biases)!r}",
     ]
     return lines
 
@@ -206,6 +211,7 @@ def numpy_module(derivation, user_text: bool = True) -> str:
         "sample_loss", "The loss of each sample (a column), in the outputs x and targets y.",
         [("x", outputs), ("y", targets)], [net.sample_cost], pr)
     lines += ["", ""] + _passes(derivation)
+    lines += ["", ""] + _update(derivation, _Printer(order="none"))  # terms as the rule writes them: theta - eta*g
     return "\n".join(lines) + "\n"
 
 
@@ -252,6 +258,29 @@ def _passes(derivation) -> list[str]:
         "    return {" + ", ".join(f'"{name}": d{name}' for name in rows.parameters()) + "}",
     ]
     return lines
+
+
+def _update(derivation, pr: _Printer) -> list[str]:
+    """update() and step(): the spec's update rule (derive/optim/) printed from its SymPy formula."""
+    rule = derivation.rule
+    if rule.state_names():
+        raise UnsupportedError("optimizer", f"the exported module cannot yet carry the state of {rule.name!r}")
+    names = {THETA: sp.Symbol("theta", real=True), GRADIENT: sp.Symbol("g", real=True), RATE: sp.Symbol("eta", real=True)}
+    formula = rule.formulas()[THETA].xreplace(names)
+    return [
+        "def update(params, grads, eta=LEARNING_RATE):",
+        f'    """One step of {rule.name} on every parameter that moves: theta <- {_plain(sp.sstr(formula, order="none"))}."""',
+        "    result = {}",
+        "    for name, theta in params.items():",
+        "        g = grads[name]",
+        f'        result[name] = {pr(formula, "update")} if name[0] == "W" or UPDATE_BIASES else theta.copy()',
+        "    return result",
+        "",
+        "",
+        "def step(params, X, Y, eta=LEARNING_RATE):",
+        '    """The parameters after one training step on the batch (X, Y)."""',
+        "    return update(params, gradients(params, X, Y), eta)",
+    ]
 
 
 def compile_module(derivation):

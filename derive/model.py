@@ -14,6 +14,8 @@ from typing import NamedTuple
 import sympy as sp
 
 from .activations import ACTIVATIONS, Activation
+from .generic import GENERIC_X, GENERIC_Z  # noqa: F401  (re-exported: printers read them from here)
+from .layers.dense import receptor_equation
 from .losses import LOSSES, reduction_factor
 from .names import Quantity
 from .netspec import NetworkSpec
@@ -84,10 +86,8 @@ class SymbolicNetwork:
 
     # -- equations ---------------------------------------------------------
     def receptor(self, layer: int, k: int) -> Equation:
-        # z^(l)_k = sum_i w^(l)_{i,k} x^(l-1)_i + b^(l)_k
-        pairs = tuple((self.w(layer, i, k), self.x(layer - 1, i)) for i in range(1, self.spec.layers[layer - 1] + 1))
-        rhs = sp.Add(*[w * x for w, x in pairs], self.b(layer, k))
-        return Equation(self.z(layer, k), rhs, pairs + (self.b(layer, k),))
+        """z^(l)_k = sum_i w^(l)_{i,k} x^(l-1)_i + b^(l)_k: the dense row's forward rule."""
+        return Equation(*receptor_equation(self, layer, k))
 
     def activation_forms(self, layer: int) -> list[sp.Expr]:
         """a(z) for every neuron of the layer, in that layer's receptor symbols."""
@@ -121,6 +121,3 @@ class SymbolicNetwork:
         loss = sp.IndexedBase("loss")
         return self.reduction * sp.Sum(loss[s], (s, 1, self.spec.n_samples))
 
-
-GENERIC_Z = _symbol("z")
-GENERIC_X = _symbol("a")

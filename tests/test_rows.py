@@ -133,3 +133,25 @@ def test_every_mistake_is_a_rewrite_of_rows(mistake):
     rewritten = mistake.rewrite(correct, lambda layer: True, spec)
     assert rewritten != correct  # it changes a row or the rule, nothing else
     assert [row.kind for row in rewritten.rows.layers] == [row.kind for row in correct.rows.layers]
+
+
+@pytest.mark.parametrize("name", ["tutorial", "tanh-sigmoid", "xor-softmax", "chain"])
+def test_exported_module_updates_with_the_spec_rule(name):
+    from nnsteps.derive.codegen import compile_module
+    from nnsteps.derive.training import batches
+
+    d = derive(load_spec(name))
+    module = compile_module(d)
+    assert module.UPDATE_RULE == d.rule.name == "sgd"
+    params = {k: np.asarray(v, dtype=float) for k, v in d.params.items()}
+    X, Y = np.asarray(d.X, dtype=float), np.asarray(d.Y, dtype=float)
+    rows = batches(len(X), d.spec.batch_size, 1)[0]
+    after = module.step(params, X[rows], Y[rows])
+    assert d.spec.steps >= 1
+    for key in params:  # the first step of the derivation's own training
+        np.testing.assert_allclose(after[key], np.asarray(d.training.trajectory[1][key], dtype=float),
+                                   rtol=1e-12, atol=1e-15)
+    frozen = module.update(params, {k: np.ones_like(v) for k, v in params.items()}, eta=0.5)
+    for key in params:  # every weight moves by -eta g; a bias only when the spec trains the biases
+        moved = key[0] == "W" or d.spec.update_biases
+        np.testing.assert_array_equal(frozen[key], params[key] - 0.5 if moved else params[key])

@@ -9,7 +9,7 @@ import sympy as sp
 
 from ..activations import ACTIVATIONS, Activation as ActivationRow
 from ..limits import DEFAULT_LIMITS, Limits, exceeds
-from ..model import GENERIC_X, GENERIC_Z
+from ..generic import GENERIC_X, GENERIC_Z
 from .base import Layer
 
 

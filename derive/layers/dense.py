@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 import sympy as sp
 
-from ..model import GENERIC_X as GENERIC_INPUT  # the generic neuron x^(l-1)_i
+from ..generic import GENERIC_X as GENERIC_INPUT  # the generic neuron x^(l-1)_i
 from .base import Layer
 
 _W, _B, _REST = sp.symbols("w_generic b_generic rest", real=True)
@@ -41,6 +41,13 @@ def input_factor(inputs: sp.Symbol | None) -> sp.Expr:
         return calc.by_bias
     # the generic derivative is the generic input itself: instantiate without walking the tree
     return inputs if calc.by_weight == GENERIC_INPUT else calc.by_weight.xreplace({GENERIC_INPUT: inputs})
+
+
+def receptor_equation(net, layer: int, k: int) -> tuple:
+    """(z^(l)_k, sum_i w^(l)_{i,k} x^(l-1)_i + b^(l)_k, the summands in index order) in the network's symbols."""
+    pairs = tuple((net.w(layer, i, k), net.x(layer - 1, i)) for i in range(1, net.spec.layers[layer - 1] + 1))
+    rhs = sp.Add(*[w * x for w, x in pairs], net.b(layer, k))
+    return net.z(layer, k), rhs, pairs + (net.b(layer, k),)
 
 
 @dataclass(frozen=True)
