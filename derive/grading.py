@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 from typing import Optional
 
-from .mistakes import MISTAKES, Mistake, Problem, Values, layer_of, lookup, problem_of, recompute
+from .diagnosis import Diagnoser
+from .mistakes import Mistake, Problem, Values, layer_of, lookup, problem_of, recompute
 from .names import Quantity
 
 GIVEN_KINDS = ("y",)  # plus x0 and the parameters before the update: read off the spec, never computed
@@ -228,22 +229,6 @@ def _carried_from(row_answer: Answer, true: float, earlier: list[Answer], runs: 
     return tuple(a.field for a in earlier)
 
 
-def _diagnose(answer: Answer, runs: _Runs, tolerance: Tolerance, depth: int) -> tuple[Diagnosis, ...]:
-    """Every catalogued mistake that reproduces their number: at its own step, throughout, or from scratch."""
-    q, spec, found = answer.quantity, runs.problem.spec, []
-    local = frozenset({layer_of(q, depth)})
-    for mistake in MISTAKES:
-        if not mistake.applies(spec) or q.kind not in mistake.affects:
-            continue
-        for layers, substituted in ((local, True), (None, True), (None, False)):
-            value = lookup(runs.get(mistake, layers, substituted), q, depth)
-            reference = lookup(runs.get(None, None, substituted), q, depth)
-            if reproduces(answer, value, reference, tolerance):
-                found.append(Diagnosis(mistake.name, mistake.description))
-                break
-    return tuple(found)
-
-
 def grade(derivation, answers, tolerance: Tolerance = Tolerance()) -> Grade:
     """Grade answers against a Derivation, in the order of the computation."""
     spec, depth = derivation.spec, derivation.spec.depth
@@ -252,6 +237,10 @@ def grade(derivation, answers, tolerance: Tolerance = Tolerance()) -> Grade:
     right = {a.quantity: is_right(a, truths[a.quantity], tolerance, derivation.exact) for a in ordered}
     wrong = [a for a in ordered if not right[a.quantity]]
     runs = _Runs(problem_of(derivation), {a.quantity: float(a.value) for a in wrong})
+    diagnoser = Diagnoser(runs, [a for a in wrong if not is_given(a.quantity)],
+                          [a for a in ordered if right[a.quantity] and not is_given(a.quantity)],
+                          lambda a, value, reference: reproduces(a, value, reference, tolerance),
+                          lambda q: order_key(q, depth))
     rows, seen_wrong = [], []
     for answer in ordered:
         q, true = answer.quantity, truths[answer.quantity]
@@ -265,9 +254,12 @@ def grade(derivation, answers, tolerance: Tolerance = Tolerance()) -> Grade:
         elif seen_wrong and reproduces(answer, lookup(runs.get(None, None, True), q, depth), float(true), tolerance):
             carried = _carried_from(answer, float(true), seen_wrong, runs, tolerance, depth)
         else:
-            diagnoses = _diagnose(answer, runs, tolerance, depth)
+            diagnoses = tuple(Diagnosis(c.mistake.name, c.mistake.description) for c in diagnoser.for_answer(q))
             if not diagnoses and not tolerance.given and _rounded_wrong_way(answer, true):
                 note = "the correct value rounded the wrong way (round to the nearest, halves up)"
+            elif not diagnoses and answer.value != 0 and is_right(replace(answer, value=-answer.value), true, tolerance,
+                                                                  derivation.exact):
+                note = "the correct value with its sign flipped (a sign slip in this step)"
         rows.append(GradedRow(answer, true, False, rule, first, carried, diagnoses, note))
         seen_wrong.append(answer)
     return Grade(spec.name, tuple(rows), tolerance)

@@ -36,6 +36,10 @@ CASES = {
     "derivative_from_z": ("tanh-sigmoid", "delta1[1]"),
     "relu_derivative_at_zero": (RELU_AT_ZERO, "dW1[1,1]"),
     "update_sign": ("tutorial", "W3[2,1]@after"),
+    "activation_not_applied": ("tutorial", "x1[1]"),
+    "activation_applied_twice": ("tanh-sigmoid", "x1[1]"),
+    "wrong_activation": ("tanh-sigmoid", "x1[1]"),
+    "bias_left_out": ("tanh-sigmoid", "z1[1]"),
 }
 
 _DERIVATIONS = {}

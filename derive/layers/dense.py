@@ -70,6 +70,9 @@ class Dense(Layer):
     def propagation_weights(self, run):
         return run.param(f"W{self.layer}")
 
+    def bias(self, run):
+        return run.param(f"b{self.layer}")
+
     def reduction(self, run):
         """r in dW = r X^T delta: 1/n for a mean over the batch, 1 for a sum."""
         return run.reduction()
@@ -86,7 +89,7 @@ class Dense(Layer):
     def forward(self, run, inputs):
         # Z^(l) = X^(l-1) W^(l) + 1 b^(l)T
         l, ops = self.layer, run.ops
-        receptor = ops.add_rows(ops.matmul(self.inputs(run), self.forward_weights(run)), run.param(f"b{l}"))
+        receptor = ops.add_rows(ops.matmul(self.inputs(run), self.forward_weights(run)), self.bias(run))
         return run.record("z", l, receptor, note=f"Z^({l}) = X^({l - 1}) W^({l}) + 1 b^({l})T")
 
     def backward(self, run, delta):

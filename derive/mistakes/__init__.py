@@ -79,6 +79,17 @@ MISTAKES: tuple[Mistake, ...] = (
             BACKWARD_KINDS, activation.misderived("from_z"), _uses("sigmoid", "tanh")),
     Mistake("relu_derivative_at_zero", "ReLU′(0) taken as 1 where the derivation takes the left slope (0, or α)",
             BACKWARD_KINDS, activation.misderived("relu_zero_one"), _uses("relu", "leaky_relu")),
+    Mistake("activation_not_applied", "the activation left out: x = z (and so a′ taken as 1)",
+            FORWARD_KINDS + BACKWARD_KINDS, activation.not_applied,
+            lambda spec: any(a not in ("identity", "softmax") for a in spec.activations)),
+    Mistake("activation_applied_twice", "the activation applied twice: x = a(a(z))",
+            FORWARD_KINDS + BACKWARD_KINDS, activation.applied_twice,
+            lambda spec: any(a not in ("identity", "relu", "softmax") for a in spec.activations)),
+    Mistake("wrong_activation", "another activation used for the layer's (tanh for σ, σ for tanh or softplus, ReLU for "
+            "leaky ReLU)", FORWARD_KINDS + BACKWARD_KINDS, activation.wrong_activation,
+            lambda spec: any(a in activation.CONFUSED_WITH for a in spec.activations)),
+    Mistake("bias_left_out", "the bias left out of the receptor: z = Σ w x without + b",
+            FORWARD_KINDS + BACKWARD_KINDS, dense.bias_left_out, lambda spec: any(any(row) for row in spec.biases)),
     Mistake("update_sign", "θ + η·g instead of θ − η·g: the update climbs the gradient", ("W", "b"),
             update.update_sign, _always),
 )

@@ -37,6 +37,51 @@ class MisderivedActivation(Activation):
         return _DERIVATIVES[self.rule][1](self, run, z, x, upstream)
 
 
+@dataclass(frozen=True)
+class Unapplied(Activation):
+    """The activation left out: x^(l) = z^(l), and so a'(z) = 1 in the person's backward pass."""
+
+    def forward(self, run, receptor):
+        return run.record("x", self.layer, receptor.copy())
+
+    def local_delta(self, run, z, x, upstream):
+        return upstream.copy()
+
+
+@dataclass(frozen=True)
+class AppliedTwice(Activation):
+    """x^(l) = a(a(z^(l))), differentiated as the person's composition: a'(a(z)) a'(z)."""
+
+    def forward(self, run, receptor):
+        return run.record("x", self.layer, run.activation(self, run.activation(self, receptor)))
+
+    def local_delta(self, run, z, x, upstream):
+        inner = run.activation(self, z)
+        return upstream * (run.kernels.derivative(self, inner, x) * run.kernels.derivative(self, z, inner))
+
+
+# the activation a person confuses with each one (softplus' derivative is the sigmoid)
+CONFUSED_WITH = {"sigmoid": "tanh", "tanh": "sigmoid", "leaky_relu": "relu", "softplus": "sigmoid"}
+
+
+def _elementwise_rewrite(make, applies):
+    def rewrite(recipe: Recipe, at, spec) -> Recipe:
+        def change(row):
+            if at(row.layer) and not row.vector and applies(row.name):
+                return make(row)
+            return None
+        return replace(recipe, rows=recipe.rows.rewrite("activation", change))
+    return rewrite
+
+
+not_applied = _elementwise_rewrite(lambda row: Unapplied(row.layer, name=row.name, output=row.output),
+                                   lambda name: name != "identity")
+applied_twice = _elementwise_rewrite(lambda row: AppliedTwice(row.layer, name=row.name, output=row.output),
+                                     lambda name: name not in ("identity", "relu"))  # relu(relu(z)) = relu(z)
+wrong_activation = _elementwise_rewrite(
+    lambda row: Activation(row.layer, name=CONFUSED_WITH[row.name], output=row.output), lambda name: name in CONFUSED_WITH)
+
+
 def misderived(rule: str):
     """The rewrite: every activation row at the chosen layers that the rule concerns takes the person's derivative."""
     names, _ = _DERIVATIVES[rule]

@@ -75,6 +75,14 @@ class OwnLayerInput(Dense):
         return inputs
 
 
+@dataclass(frozen=True)
+class BiasLeftOut(Dense):
+    """z^(l) = x^(l-1) W^(l): the bias forgotten in the receptor."""
+
+    def bias(self, run):
+        return np.zeros_like(super().bias(run))
+
+
 def _dense_rewrite(change):
     def rewrite(recipe: Recipe, at, spec) -> Recipe:
         return replace(recipe, rows=recipe.rows.rewrite("dense", lambda row: change(row, at, recipe)))
@@ -88,3 +96,4 @@ swapped_indices = _dense_rewrite(lambda row, at, recipe: SwappedIndices(
 updated_weights = _dense_rewrite(
     lambda row, at, recipe: UpdatedWeightsBelow(row.layer, rule=recipe.rule) if at(row.layer - 1) else None)
 own_layer_input = _dense_rewrite(lambda row, at, recipe: OwnLayerInput(row.layer) if at(row.layer) else None)
+bias_left_out = _dense_rewrite(lambda row, at, recipe: BiasLeftOut(row.layer) if at(row.layer) else None)
