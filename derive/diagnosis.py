@@ -61,12 +61,11 @@ class Diagnoser:
         """For each applicable mistake, its way of being made that explains the most answers without contradiction."""
         if self._candidates is None:
             spec, found = self.runs.problem.spec, []
-            sites = [None] + [frozenset({l}) for l in range(1, self.depth + 1)]
             for mistake in MISTAKES:
                 if not mistake.applies(spec):
                     continue
                 best = None
-                for layers in sites:
+                for layers in mistake.sites(spec):
                     for substituted in (True, False):
                         explains = self._explained(mistake, layers, substituted)
                         if not explains or (best is not None and len(explains) <= best.score):

@@ -73,7 +73,7 @@ class Outcome:
 def _compose(mistakes, sites):
     def rewrite(recipe, at, spec):
         for mistake, site in zip(mistakes, sites):
-            recipe = mistake.rewrite(recipe, (lambda l: True) if site is None else (lambda l, s=site: l == s), spec)
+            recipe = mistake.rewrite(recipe, (lambda l: True) if site is None else (lambda l, s=site: l in s), spec)
         return recipe
     return rewrite
 
@@ -108,7 +108,9 @@ def single_mistake_students(ds, seed: int):
         for mistake in MISTAKES:
             if not mistake.applies(d.spec):
                 continue
-            for site in (None, rng.randint(1, d.spec.depth)):
+            sites = mistake.sites(d.spec)
+            chosen = {sites[0], rng.choice(sites[1:] or sites)}  # throughout (or a first site), and one at random
+            for site in chosen:
                 outcome = student(d, (mistake,), (site,))
                 if outcome is not None:
                     yield outcome
@@ -120,6 +122,6 @@ def two_mistake_students(ds, seed: int, per_network: int):
         usable = [m for m in MISTAKES if m.applies(d.spec)]
         for _ in range(per_network):
             pair = tuple(rng.sample(usable, 2))
-            outcome = student(d, pair, (rng.randint(1, d.spec.depth), rng.randint(1, d.spec.depth)))
+            outcome = student(d, pair, tuple(rng.choice(m.sites(d.spec)) for m in pair))
             if outcome is not None:
                 yield outcome

@@ -40,6 +40,7 @@ CASES = {
     "activation_applied_twice": ("tanh-sigmoid", "x1[1]"),
     "wrong_activation": ("tanh-sigmoid", "x1[1]"),
     "bias_left_out": ("tanh-sigmoid", "z1[1]"),
+    "weight_indices_swapped_in_one_sum": ("tanh-sigmoid", "z1[1]"),
 }
 
 _DERIVATIONS = {}

@@ -22,6 +22,16 @@ __all__ = ["ALL_KINDS", "BACKWARD_KINDS", "CATALOGUE", "MISTAKES", "Mistake", "P
            "correct_recipe", "layer_of", "lookup", "problem_of", "recompute"]
 
 
+def layer_sites(spec: NetworkSpec) -> tuple:
+    """Where a mistake can be made: throughout (None) or in one layer."""
+    return (None,) + tuple(frozenset({l}) for l in range(1, spec.depth + 1))
+
+
+def neuron_sites(spec: NetworkSpec) -> tuple:
+    """Where a one-sum mistake can be made: one neuron (layer, k) of one layer."""
+    return tuple(frozenset({(l, k)}) for l in range(1, spec.depth + 1) for k in range(1, spec.layers[l] + 1))
+
+
 @dataclass(frozen=True)
 class Mistake:
     """One catalogued mistake: what it is, what it changes, and how it rewrites the rows."""
@@ -29,8 +39,9 @@ class Mistake:
     name: str
     description: str
     affects: tuple[str, ...]  # quantity kinds whose numbers it can change
-    rewrite: Rewrite  # (recipe, layers it applies at, spec) -> the person's recipe
+    rewrite: Rewrite  # (recipe, the sites it is made at, spec) -> the person's recipe
     applies: Callable[[NetworkSpec], bool]  # whether it can change a number of this network
+    sites: Callable[[NetworkSpec], tuple] = layer_sites  # the `layers` values recompute is tried with
 
     def recompute(self, problem: Problem, overrides=None, layers=None) -> Values:
         return recompute(problem, self.rewrite, overrides, layers)
@@ -88,6 +99,8 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake("wrong_activation", "another activation used for the layer's (tanh for σ, σ for tanh or softplus, ReLU for "
             "leaky ReLU)", FORWARD_KINDS + BACKWARD_KINDS, activation.wrong_activation,
             lambda spec: any(a in activation.CONFUSED_WITH for a in spec.activations)),
+    Mistake("weight_indices_swapped_in_one_sum", "in one receptor's sum, w_{k,i} used for w_{i,k}",
+            FORWARD_KINDS + BACKWARD_KINDS, dense.one_sum_swapped, _always, neuron_sites),
     Mistake("bias_left_out", "the bias left out of the receptor: z = Σ w x without + b",
             FORWARD_KINDS + BACKWARD_KINDS, dense.bias_left_out, lambda spec: any(any(row) for row in spec.biases)),
     Mistake("update_sign", "θ + η·g instead of θ − η·g: the update climbs the gradient", ("W", "b"),

@@ -76,6 +76,23 @@ class OwnLayerInput(Dense):
 
 
 @dataclass(frozen=True)
+class OneSumSwapped(Dense):
+    """In the sum of one receptor z^(l)_k only, w_{k,i} read for w_{i,k} (no number where w_{k,i} does not exist)."""
+
+    neuron: int = 1
+
+    def forward_weights(self, run):
+        W = super().forward_weights(run)
+        k = self.neuron - 1
+        read = W.copy()
+        read[:, k] = np.nan
+        width = min(W.shape[0], W.shape[1])
+        if k < W.shape[0]:
+            read[:width, k] = W[k, :width]  # z_k = sum_i w_{k,i} x_i where w_{k,i} exists
+        return read
+
+
+@dataclass(frozen=True)
 class BiasLeftOut(Dense):
     """z^(l) = x^(l-1) W^(l): the bias forgotten in the receptor."""
 
@@ -97,3 +114,12 @@ updated_weights = _dense_rewrite(
     lambda row, at, recipe: UpdatedWeightsBelow(row.layer, rule=recipe.rule) if at(row.layer - 1) else None)
 own_layer_input = _dense_rewrite(lambda row, at, recipe: OwnLayerInput(row.layer) if at(row.layer) else None)
 bias_left_out = _dense_rewrite(lambda row, at, recipe: BiasLeftOut(row.layer) if at(row.layer) else None)
+
+
+
+def one_sum_swapped(recipe: Recipe, at, spec) -> Recipe:
+    """The swap in one receptor's sum: the sites are (layer, neuron) pairs."""
+    def change(row):
+        chosen = [k for k in range(1, spec.layers[row.layer] + 1) if at((row.layer, k))]
+        return OneSumSwapped(row.layer, neuron=chosen[0]) if chosen else None
+    return replace(recipe, rows=recipe.rows.rewrite("dense", change))
