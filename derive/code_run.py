@@ -8,11 +8,17 @@ ATOM, PRODUCT, SUM = 3, 2, 1  # Python's precedence of a name or call, of @ and 
 
 
 class Code(NamedTuple):
-    """A NumPy expression as text, with the precedence and operator of its outermost operation."""
+    """A NumPy expression as text, with the precedence and operator of its outermost operation.
+
+    `fresh`: the expression allocates a new array (a product, a column sum), which may then be updated in place;
+    `operands`: (fresh array, other operand) of an elementwise `+` or `*` that can be done in place.
+    """
 
     text: str
     precedence: int = ATOM
     operator: str = ""
+    fresh: bool = False
+    operands: tuple = ()
 
 
 def _operand(code: Code, precedence: int, operator: str, right: bool = False) -> str:
@@ -21,9 +27,11 @@ def _operand(code: Code, precedence: int, operator: str, right: bool = False) ->
     return f"({code.text})" if code.precedence < precedence or same_level else code.text
 
 
-def _binary(a: Code, operator: str, b: Code, precedence: int) -> Code:
-    return Code(f"{_operand(a, precedence, operator)} {operator} {_operand(b, precedence, operator, True)}",
-                precedence, operator)
+def _binary(a: Code, operator: str, b: Code, precedence: int, fresh: bool = False) -> Code:
+    text = f"{_operand(a, precedence, operator)} {operator} {_operand(b, precedence, operator, True)}"
+    # a + b or a * b with one side a new array: computed in place into that array (one allocation fewer)
+    in_place = (a, b) if a.fresh else (b, a) if b.fresh else ()
+    return Code(text, precedence, operator, fresh, in_place if operator in ("+", "*") else ())
 
 
 class CodeOps:
@@ -31,7 +39,7 @@ class CodeOps:
 
     @staticmethod
     def matmul(a, b):
-        return _binary(a, "@", b, PRODUCT)
+        return _binary(a, "@", b, PRODUCT, fresh=True)
 
     @staticmethod
     def transpose(a):
@@ -51,7 +59,7 @@ class CodeOps:
 
     @staticmethod
     def column_sums(a):
-        return Code(f"{_operand(a, ATOM, '')}.sum(axis=0)")
+        return Code(f"{_operand(a, ATOM, '')}.sum(axis=0)", fresh=True)
 
 
 class CodeRun:
@@ -65,17 +73,24 @@ class CodeRun:
     def _emit(self, text: str, note: str) -> None:
         self.lines.append(f"{self.indent}{text}" + (f"  # {note}" if note else ""))
 
+    def _assign(self, name: str, value: Code, note: str) -> None:
+        """name = value; an elementwise + or * on a new array is done in place (a careful person's NumPy)."""
+        if value.operands:
+            fresh, other = value.operands
+            self._emit(f"{name} = {fresh.text}", note)
+            self._emit(f"{name} {value.operator}= {other.text}", "")
+        else:
+            self._emit(f"{name} = {value.text}", note)
+
     def record(self, kind: str, layer, value, note: str = ""):
         if value is None or (kind, layer) == ("x", 0):  # the input is xs[0]; dJ/dx^(L) is folded into dZ^(L)
             return value if value is None else self.value(kind, layer)
-        if kind in ("z", "x"):
-            self._emit(f"{kind}s.append({value.text})", note)
-        elif kind == "delta":
-            self._emit(f"dZ{layer} = {value.text}", note)
-        elif kind == "grad":
-            self._emit(f"d{layer} = {value.text}", note)
-        else:
+        names = {"z": f"z{layer}", "x": f"x{layer}", "delta": f"dZ{layer}", "grad": f"d{layer}"}
+        if kind not in names:
             raise KeyError(f"the exported module has no {kind!r} record")
+        self._assign(names[kind], value, note)
+        if kind in ("z", "x"):
+            self._emit(f"{kind}s.append({names[kind]})", "")
         return self.value(kind, layer)
 
     @staticmethod

@@ -45,9 +45,17 @@ def _stack(like, columns):
 
 
 class _WherePrinter(NumPyPrinter):
-    """NumPy code with a case split printed as nested numpy.where (numpy.select is ~10x slower on small arrays)."""
+    """NumPy code with a case split printed as a careful person writes it: a mask for an indicator, numpy.maximum
+    for a ramp, nested numpy.where otherwise (numpy.select is ~10x slower on small arrays)."""
 
     def _print_Piecewise(self, expr):
+        pieces = list(expr.args)
+        if len(pieces) == 2 and pieces[1].cond == sp.true and pieces[1].expr == 0:
+            value, condition = pieces[0]
+            if value == 1:  # 1 where c, else 0: the boolean mask itself (multiplies as 1.0 and 0.0)
+                return f"({self._print(condition)})"
+            if isinstance(condition, sp.StrictGreaterThan) and condition.lhs == value and condition.rhs == 0:
+                return f"numpy.maximum({self._print(value)}, 0.0)"  # v where v > 0, else 0
         pieces = list(expr.args)
         result = "numpy.nan"
         if pieces[-1].cond == sp.true:
@@ -143,6 +151,9 @@ def _layer_functions(derivation, l: int, pr: _Printer) -> list[str]:
     if row.vector:
         zs = net.zs(l)
         forms = row.form(zs, net.spec)
+        normalized = _normalized(forms, zs)
+        if normalized is not None:
+            return _normalized_function(l, row.name, normalized, pr)
         # e.g. softmax(z) = softmax(z - max_k z_k): the same values without overflow in exp
         shift = ("    z = z - z.max(axis=1, keepdims=True)  # the same values: the activation is shift-invariant",) \
             if row.name == "softmax" else ()
@@ -163,6 +174,30 @@ def _layer_functions(derivation, l: int, pr: _Printer) -> list[str]:
         f"def derivative_{l}(z, x):",
         f'    """dX^({l})/dZ^({l}) entry by entry: a\'(z) = {_plain(sp.sstr(derivative))} (x = a(z))."""',
         f"    return {_array(pr(derivative, f'derivative_{l}'), derivative, argument)}",
+    ]
+
+
+def _normalized(forms: list, zs: list) -> sp.Expr | None:
+    """g(z) when every x_k = g(z_k) / sum_j g(z_j) for one g (softmax: g = exp), else None."""
+    numerators, denominators = zip(*(sp.fraction(sp.together(form)) for form in forms))
+    generic = [numerator.xreplace({z: _Z}) for numerator, z in zip(numerators, zs)]
+    shared = generic[0]
+    if any(g != shared or g.free_symbols != {_Z} for g in generic):
+        return None
+    if any(d != denominators[0] for d in denominators) or sp.expand(denominators[0] - sp.Add(*numerators)) != 0:
+        return None
+    return shared
+
+
+def _normalized_function(l: int, name: str, g: sp.Expr, pr: _Printer) -> list[str]:
+    # x_k = g(z_k) / sum_j g(z_j) on whole rows; for g = exp, shifting z by its row maximum changes no value
+    shift = ["    z = z - z.max(axis=1, keepdims=True)  # the same values, without overflow in exp"] if g == sp.exp(_Z) else []
+    return [
+        f"def activation_{l}(z):",
+        f'    """X^({l}) = {name}(Z^({l})): x_k = g(z_k) / sum_j g(z_j) with g(z) = {_plain(sp.sstr(g))}."""',
+        *shift,
+        f"    g = {_array(pr(g, f'activation_{l}'), g, 'z')}",
+        "    return g / g.sum(axis=1, keepdims=True)",
     ]
 
 
