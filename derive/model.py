@@ -27,8 +27,12 @@ def _symbol(name: str) -> sp.Symbol:
 
 @lru_cache(maxsize=1 << 17)
 def _quantity_symbol(kind: str, layer, *indices: int) -> sp.Symbol:
-    """The symbol of a quantity, named by its symbol printing (w3_2_1); cached, as every pass asks again."""
-    return _symbol(Quantity(kind, layer, indices).symbol_name())
+    """The symbol of a quantity, named by its symbol printing (w3_2_1); cached here, as every pass asks again.
+
+    Built without SymPy's own cache (a Symbol equals any other of the same name and assumptions): a large
+    layer's 25,000 weight symbols would otherwise evict everything else from that 1,000-entry cache.
+    """
+    return sp.Symbol.__xnew__(sp.Symbol, Quantity(kind, layer, indices).symbol_name(), real=True)
 
 
 class Equation(NamedTuple):
