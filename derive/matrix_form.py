@@ -5,6 +5,7 @@ Rows are samples: X^(l) is n x n^(l), W^(l) is n^(l-1) x n^(l), b^(l) is n^(l) x
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import NamedTuple
 
 import sympy as sp
@@ -133,8 +134,32 @@ class _MatrixRun:
         return None  # the output delta is written in dX^(L) or in X^(L) - Y
 
 
+# the spec's numbers and names do not enter the matrix form: networks that differ only in them share it
+_NUMBERS = frozenset({"weights", "biases", "X", "Y", "title", "name", "learning_rate", "steps"})
+_CACHE: dict[tuple, list] = {}
+_CACHE_SIZE = 32
+
+
+def structure(spec) -> tuple:
+    """Every compared field of the spec but its numbers and names (exercise variants share one structure)."""
+    return tuple((f.name, getattr(spec, f.name)) for f in fields(spec) if f.compare and f.name not in _NUMBERS)
+
+
 def matrix_form(net: SymbolicNetwork, backprop: Backprop) -> list[MatrixEquation]:
-    """Z = X W + 1 b^T, X = a(Z); dZ^(L); dZ^(l) = (dZ^(l+1) W^(l+1)T) o a'(Z^(l)); dW = r X^T dZ; db = r dZ^T 1."""
+    """Z = X W + 1 b^T, X = a(Z); dZ^(L); dZ^(l) = (dZ^(l+1) W^(l+1)T) o a'(Z^(l)); dW = r X^T dZ; db = r dZ^T 1.
+
+    Built once per structure (SymPy canonicalizes every matrix product as it is built; the equations are
+    immutable, so networks of the same structure share them).
+    """
+    key = structure(net.spec)
+    if key not in _CACHE:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = _build(net, backprop)
+    return list(_CACHE[key])
+
+
+def _build(net: SymbolicNetwork, backprop: Backprop) -> list[MatrixEquation]:
     rows, run = build_rows(net.spec), _MatrixRun(net, backprop)
     passes.forward(rows, run, run.value("x", 0))
     passes.backward(rows, run)
