@@ -21,6 +21,7 @@ from .limits import DEFAULT_LIMITS, exceeds, hint
 from .layers.activation import LayerCalculus, activation_calculus as _calculus, small  # noqa: F401  (re-exported)
 from .layers.dense import input_factor, receptor_calculus, weight_factor
 from .model import GENERIC_X, GENERIC_Z, SymbolicNetwork
+from .netspec import structure
 
 MAX_PATHS = DEFAULT_LIMITS.paths
 
@@ -85,6 +86,10 @@ def _product(a: sp.Expr, b: sp.Expr) -> sp.Expr:
         # already SymPy objects: build the node from its arguments (what Mul(..., evaluate=False) ends with)
         return sp.Mul._from_args((a, b) if a.compare(b) < 0 else (b, a), is_commutative=True)
     return a * b
+
+
+_OUTPUT_DELTAS: dict[tuple, DeltaFormula] = {}
+_OUTPUT_DELTAS_SIZE = 512
 
 
 class Backprop:
@@ -158,9 +163,14 @@ class Backprop:
 
     # -- deltas ------------------------------------------------------------
     def output_delta(self, k: int) -> DeltaFormula:
-        """delta^(L)_k, derived and simplified once per output neuron."""
+        """delta^(L)_k, derived and simplified once per output neuron (and per structure: it holds no number)."""
         if k not in self._output_deltas:
-            self._output_deltas[k] = self._derive_output_delta(k)
+            key = (structure(self.net.spec), k)
+            if key not in _OUTPUT_DELTAS:
+                if len(_OUTPUT_DELTAS) >= _OUTPUT_DELTAS_SIZE:
+                    _OUTPUT_DELTAS.pop(next(iter(_OUTPUT_DELTAS)))
+                _OUTPUT_DELTAS[key] = self._derive_output_delta(k)
+            self._output_deltas[k] = _OUTPUT_DELTAS[key]
         return self._output_deltas[k]
 
     def _derive_output_delta(self, k: int) -> DeltaFormula:

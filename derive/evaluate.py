@@ -20,7 +20,7 @@ from .errors import NumericalError
 from .layers import build_rows
 from .limits import hint
 from .model import GENERIC_Z, SymbolicNetwork
-from .netspec import NetworkSpec
+from .netspec import NetworkSpec, structure
 from .optim import build_rule
 from .training import descend
 
@@ -74,30 +74,43 @@ class BackwardState:
     gradients: Params
 
 
+_KERNELS: dict[tuple, tuple] = {}
+_KERNELS_SIZE = 32
+
+
 class CompiledNetwork:
     """The derivation's formulas compiled with lambdify: the kernels of the rows' loop, evaluated on arrays."""
 
     def __init__(self, net: SymbolicNetwork, backprop: Backprop, exact: bool = False):
         self.net, self.exact = net, exact
         self.rows = build_rows(net.spec)
+        key = (structure(net.spec), exact)
+        if key not in _KERNELS:  # compiled once per structure: exercise variants differ only in their numbers
+            if len(_KERNELS) >= _KERNELS_SIZE:
+                _KERNELS.pop(next(iter(_KERNELS)))
+            _KERNELS[key] = self._compile(net, backprop)
+        (self._activation, self._derivative, self._output_delta,
+         self._output_gradient, self._sample_cost) = _KERNELS[key]
+
+    def _compile(self, net: SymbolicNetwork, backprop: Backprop) -> tuple:
         # modules=[np] (the module, not the name "numpy") avoids lambdify's `from numpy import *` of every submodule
-        compile_ = _substitution if exact else (lambda args, expr: sp.lambdify(args, expr, [np]))
+        compile_ = _substitution if self.exact else (lambda args, expr: sp.lambdify(args, expr, [np]))
         spec, L = net.spec, net.L
-        self._activation, self._derivative = {}, {}
+        activation, derivative = {}, {}
         for l in range(1, L + 1):
             if net.activation(l).vector:
-                self._activation[l] = self._columns(compile_(net.zs(l), net.activation_forms(l)))
+                activation[l] = self._columns(compile_(net.zs(l), net.activation_forms(l)))
             else:
                 form = net._generic_form(l)
-                self._activation[l] = self._elementwise(compile_([GENERIC_Z], form))
-                derivative = backprop.calculus(l).activation_derivative
-                self._derivative[l] = self._elementwise(compile_([GENERIC_Z], derivative))
+                activation[l] = self._elementwise(compile_([GENERIC_Z], form))
+                derivative[l] = self._elementwise(compile_([GENERIC_Z], backprop.calculus(l).activation_derivative))
         outputs, targets, receptors = net.xs(L), net.ys(), net.zs(L)
         deltas = [backprop.output_delta(k).simplified for k in range(1, spec.layers[L] + 1)]
-        self._output_delta = self._columns(compile_(outputs + targets + receptors, deltas))
+        output_delta = self._columns(compile_(outputs + targets + receptors, deltas))
         gradient = [backprop.dJ_dx(m) for m in range(1, spec.layers[L] + 1)]
-        self._output_gradient = self._columns(compile_(outputs + targets, gradient))
-        self._sample_cost = self._columns(compile_(outputs + targets, [net.sample_cost]))
+        output_gradient = self._columns(compile_(outputs + targets, gradient))
+        sample_cost = self._columns(compile_(outputs + targets, [net.sample_cost]))
+        return activation, derivative, output_delta, output_gradient, sample_cost
 
     # -- applying compiled scalar functions to arrays ------------------------
     def _elementwise(self, function: Callable) -> Callable:

@@ -5,7 +5,6 @@ Rows are samples: X^(l) is n x n^(l), W^(l) is n^(l-1) x n^(l), b^(l) is n^(l) x
 
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import NamedTuple
 
 import sympy as sp
@@ -15,6 +14,7 @@ from . import passes
 from .backprop import Backprop
 from .layers import build_rows
 from .model import GENERIC_Z, SymbolicNetwork
+from .netspec import structure
 
 
 class MatrixEquation(NamedTuple):
@@ -134,15 +134,8 @@ class _MatrixRun:
         return None  # the output delta is written in dX^(L) or in X^(L) - Y
 
 
-# the spec's numbers and names do not enter the matrix form: networks that differ only in them share it
-_NUMBERS = frozenset({"weights", "biases", "X", "Y", "title", "name", "learning_rate", "steps"})
 _CACHE: dict[tuple, list] = {}
 _CACHE_SIZE = 32
-
-
-def structure(spec) -> tuple:
-    """Every compared field of the spec but its numbers and names (exercise variants share one structure)."""
-    return tuple((f.name, getattr(spec, f.name)) for f in fields(spec) if f.compare and f.name not in _NUMBERS)
 
 
 def matrix_form(net: SymbolicNetwork, backprop: Backprop) -> list[MatrixEquation]:

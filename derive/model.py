@@ -35,6 +35,19 @@ def _quantity_symbol(kind: str, layer, *indices: int) -> sp.Symbol:
     return sp.Symbol.__xnew__(sp.Symbol, Quantity(kind, layer, indices).symbol_name(), real=True)
 
 
+_FORMS: dict[tuple, object] = {}
+_FORMS_SIZE = 256
+
+
+def _remembered(key: tuple, build):
+    """A SymPy form by its key, built on first use (forms are immutable); the oldest is dropped beyond the size."""
+    if key not in _FORMS:
+        if len(_FORMS) >= _FORMS_SIZE:
+            _FORMS.pop(next(iter(_FORMS)))
+        _FORMS[key] = build()
+    return _FORMS[key]
+
+
 class Equation(NamedTuple):
     """lhs = rhs, with the right-hand side kept as we built it (SymPy may reorder sums)."""
 
@@ -93,16 +106,24 @@ class SymbolicNetwork:
         """z^(l)_k = sum_i w^(l)_{i,k} x^(l-1)_i + b^(l)_k: the dense row's forward rule."""
         return Equation(*receptor_equation(self, layer, k))
 
+    def _form_key(self, layer: int) -> tuple:
+        """What an activation's form depends on: its name, the leaky slope, a custom expression and its budgets."""
+        spec = self.spec
+        return (spec.activations[layer - 1], spec.alpha, spec.custom_expression, spec.limits)
+
     def activation_forms(self, layer: int) -> list[sp.Expr]:
-        """a(z) for every neuron of the layer, in that layer's receptor symbols."""
-        row = self.activation(layer)
-        if row.vector:
-            return row.form(self.zs(layer), self.spec)
-        form = self._generic_form(layer)
-        return [form.xreplace({GENERIC_Z: z}) for z in self.zs(layer)]
+        """a(z) for every neuron of the layer, in that layer's receptor symbols (built once per layer shape)."""
+        def build() -> tuple:
+            row = self.activation(layer)
+            if row.vector:
+                return tuple(row.form(self.zs(layer), self.spec))
+            form = self._generic_form(layer)
+            return tuple(form.xreplace({GENERIC_Z: z}) for z in self.zs(layer))
+        return list(_remembered(("layer", layer, self.spec.layers[layer]) + self._form_key(layer), build))
 
     def _generic_form(self, layer: int) -> sp.Expr:
-        return self.activation(layer).form(GENERIC_Z, self.spec)
+        # SymPy evaluates every Piecewise it builds: build each form once, not once per question about it
+        return _remembered(("generic",) + self._form_key(layer), lambda: self.activation(layer).form(GENERIC_Z, self.spec))
 
     def neuron(self, layer: int, k: int) -> Equation:
         # x^(l)_k = a(z^(l)_k)

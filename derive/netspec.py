@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from typing import Optional
 
@@ -215,3 +215,13 @@ def _check_targets(spec: NetworkSpec) -> None:
             raise SpecError(f"data.Y[{s}]", f"{spec.loss} targets must lie in [0, 1], got {[float(v) for v in row]}")
         if spec.loss == "cross_entropy" and sum(row) != 1:
             raise SpecError(f"data.Y[{s}]", f"cross_entropy targets must sum to 1 (a distribution), got {float(sum(row))}")
+
+
+# the numbers and names of a spec; everything else is its structure
+_NUMBERS = frozenset({"weights", "biases", "X", "Y", "title", "name", "learning_rate", "steps"})
+
+
+def structure(spec: NetworkSpec) -> tuple:
+    """Every compared field of the spec but its numbers and names: specs of one structure share every formula
+    (exercise variants differ only in their numbers)."""
+    return tuple((f.name, getattr(spec, f.name)) for f in fields(spec) if f.compare and f.name not in _NUMBERS)
