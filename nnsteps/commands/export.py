@@ -1,19 +1,22 @@
-"""`nnsteps export SPEC --to numpy|latex [-o FILE] [--expanded]`: the derived formulas as a NumPy module or LaTeX."""
+"""`nnsteps export SPEC --to numpy|latex|torch [-o FILE] [--expanded]`: the derived formulas as a NumPy module or
+LaTeX, or the network as a PyTorch script checked against nnsteps."""
 
 from __future__ import annotations
 
 import sys
 
-FORMATS = ("numpy", "latex")
+FORMATS = ("numpy", "latex", "torch")
 
 
 def add_parser(subparsers):
     parser = subparsers.add_parser(
-        "export", help="write the derived formulas as a standalone NumPy module or as LaTeX",
+        "export", help="write the derived formulas as a standalone NumPy module or as LaTeX, or a PyTorch script",
         description="Write the derived formulas as a standalone NumPy module (forward, cost, gradients; "
-                    "no nnsteps import) or as LaTeX (equations, deltas, gradients, matrix form).")
+                    "no nnsteps import) or as LaTeX (equations, deltas, gradients, matrix form), or the network as "
+                    "a runnable PyTorch script that trains it and checks autograd against nnsteps' numbers.")
     parser.add_argument("spec", nargs="?", help="spec file or built-in name (default: tutorial)")
-    parser.add_argument("--to", required=True, choices=FORMATS, help="numpy: a Python module; latex: the formulas")
+    parser.add_argument("--to", required=True, choices=FORMATS,
+                        help="numpy: a Python module; latex: the formulas; torch: a PyTorch script")
     parser.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of standard output")
     parser.add_argument("--expanded", action="store_true",
                         help="latex only: add every gradient fully expanded in inputs and parameters (small networks)")
@@ -32,6 +35,10 @@ def run(args) -> int:
         from ..derive.codegen import numpy_module
 
         text = numpy_module(derivation)
+    elif args.to == "torch":
+        from ..derive.torch_export import torch_script
+
+        text = torch_script(derivation)
     else:
         text = latex_formulas(derivation, expanded=args.expanded)
     if args.output:
