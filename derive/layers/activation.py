@@ -58,16 +58,31 @@ def _in_output(form: sp.Expr, derivative: sp.Expr, limits: Limits = DEFAULT_LIMI
     candidates = [derivative.subs(form, GENERIC_X)]
     if not exceeds(call_depth(form), limits.solve_calls) and form.is_polynomial(GENERIC_Z) is False:
         try:  # (for a polynomial a(z) of degree > 1, a'(z) is never a polynomial in a: no need to solve)
-            candidates += [derivative.subs(GENERIC_Z, root) for root in sp.solve(sp.Eq(form, GENERIC_X), GENERIC_Z)]
+            # check=False, simplify=False: solve's own verification and simplification of the roots cost 8x the
+            # solving (simplifying a log even imports sympy.physics.units); a root that is not finite
+            # is dropped here, and the formula found is verified below at sample points instead
+            roots = sp.solve(sp.Eq(form, GENERIC_X), GENERIC_Z, check=False, simplify=False)
+            candidates += [derivative.subs(GENERIC_Z, root) for root in roots if root.is_finite is not False
+                           and not root.has(sp.zoo, sp.nan, sp.oo)]
         except (NotImplementedError, TypeError, ValueError):
             pass
     for candidate in candidates[:4]:  # the substitution and the first roots; more roots are branches
         if not small(candidate, limits):
             continue
         candidate = sp.factor(sp.simplify(candidate))
-        if not candidate.has(GENERIC_Z) and candidate.is_polynomial(GENERIC_X):
+        if not candidate.has(GENERIC_Z) and candidate.is_polynomial(GENERIC_X) and _agrees(candidate, form, derivative):
             return candidate
     return None
+
+
+def _agrees(in_output: sp.Expr, form: sp.Expr, derivative: sp.Expr) -> bool:
+    """g(a(z)) = a'(z) at sample points on both sides of 0 (guards against a branch that is not this function's)."""
+    for point in (sp.Rational(-13, 10), sp.Rational(-1, 3), sp.Rational(2, 5), sp.Rational(17, 10)):
+        expected = derivative.subs(GENERIC_Z, point).evalf(30)
+        found = in_output.subs(GENERIC_X, form.subs(GENERIC_Z, point)).evalf(30)
+        if not (expected.is_number and found.is_number) or abs(sp.N(expected - found, 30)) > 1e-20 * (1 + abs(expected)):
+            return False
+    return True
 
 
 @dataclass(frozen=True)
