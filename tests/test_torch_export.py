@@ -3,11 +3,15 @@ autograd gradients and trained parameters agree with nnsteps at 1e-10, for every
 
 from __future__ import annotations
 
+import contextlib
+import io
+import runpy
 import subprocess
 import sys
 
 import pytest
 
+from nnsteps.commands.train import gradient_descent
 from nnsteps.derive.derivation import derive
 from nnsteps.derive.errors import UnsupportedError
 from nnsteps.derive.torch_export import torch_script
@@ -34,28 +38,42 @@ VARIANTS = {
 }
 
 
-def _run(source: str, tmp_path, name: str) -> str:
+def _execute(source: str, tmp_path, name: str) -> tuple[int, str]:
+    """Run a generated script as `python script.py` would, in this process (torch is imported once)."""
     path = tmp_path / f"{name}.py"
     path.write_text(source)
-    result = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        try:
+            runpy.run_path(str(path), run_name="__main__")
+            status = 0
+        except SystemExit as stop:
+            status = stop.code or 0
+    return status, out.getvalue()
+
+
+def _run(source: str, tmp_path, name: str) -> str:
+    status, out = _execute(source, tmp_path, name)
+    assert status == 0, out
+    return out
 
 
 @pytest.mark.parametrize("name", BUILT_IN)
 def test_built_in_examples_agree_with_torch(name, tmp_path, require_tools):
     require_tools("python:torch")
-    export = subprocess.run([sys.executable, "-m", "nnsteps", "export", name, "--to", "torch", "-o",
-                             str(tmp_path / "net.py")], capture_output=True, text=True)
-    assert export.returncode == 0, export.stderr
-    out = _run((tmp_path / "net.py").read_text(), tmp_path, "run")
+    if name == "tutorial":  # once through the command line
+        export = subprocess.run([sys.executable, "-m", "nnsteps", "export", name, "--to", "torch", "-o",
+                                 str(tmp_path / "net.py")], capture_output=True, text=True)
+        assert export.returncode == 0, export.stderr
+        source = (tmp_path / "net.py").read_text()
+    else:
+        source = torch_script(derive(load_spec(name)))
+    out = _run(source, tmp_path, "run")
     assert "torch and nnsteps agree" in out
     # the costs are those `nnsteps train` prints, step by step
-    steps = load_spec(name).steps
-    train = subprocess.run([sys.executable, "-m", "nnsteps", "train", name, "--steps", str(steps), "--every", "1"],
-                           capture_output=True, text=True)
-    costs = [line for line in train.stdout.splitlines() if line.startswith("Iteration")]
-    assert costs and [line for line in out.splitlines() if line.startswith("Iteration")] == costs
+    printed = []
+    gradient_descent(derive(load_spec(name)), load_spec(name).steps, every=1, say=printed.append)
+    assert printed and [line for line in out.splitlines() if line.startswith("Iteration")] == printed
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))
@@ -70,10 +88,8 @@ def test_a_disagreement_is_reported_and_fails(tmp_path, require_tools):
     require_tools("python:torch")
     d = derive(load_spec("tutorial"))
     source = torch_script(d).replace("TOLERANCE = 1e-10", "TOLERANCE = -1.0")  # nothing can agree within it
-    path = tmp_path / "strict.py"
-    path.write_text(source)
-    result = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 1 and "torch and nnsteps DISAGREE" in result.stdout
+    status, out = _execute(source, tmp_path, "strict")
+    assert status == 1 and "torch and nnsteps DISAGREE" in out
 
 
 def test_user_text_is_only_data(tmp_path, require_tools):
