@@ -41,7 +41,7 @@ def template_text(spec, asked, significant_digits: int, meta: dict | None = None
 
     head = answers_toml({}, meta, comment=(
         f"Answers for {spec.title or spec.name}: write a number after each `=` (a decimal such as -0.314, or a fraction "
-        f"in quotes such as \"-157/500\"), keep the quotes around the names, leave blank what you did not compute, and check with nnsteps check.\n"
+        f"in quotes such as \"-157/500\"), keep the quotes around the names, leave blank what you did not compute; then hand it in, or check it with `nnsteps check SPEC THIS-FILE`.\n"
         f"Give at least {significant_digits} significant digits unless the number is exact."))
     head = head[:head.rindex("[answers]")]
     lines = [head + "[answers]"]

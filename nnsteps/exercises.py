@@ -230,10 +230,19 @@ class VariantRecord:
     answers: str
     cost: float
     key: tuple  # (quantity name, answer text) pairs
+    blank: str = ""  # the student's blank answers file
 
 
-def write_manifest(folder, spec, seed: int, fmt: str, records) -> None:
-    """manifest.csv (one row per variant) and manifest.json (the same plus every answer)."""
+def significant_digits_of(exercise: ExerciseSpec) -> int:
+    """The precision policy of a pack: the [exercise] table's, else grading's default."""
+    from .derive.grading import DEFAULT_SIGNIFICANT_DIGITS
+
+    return DEFAULT_SIGNIFICANT_DIGITS if exercise.significant_digits is None else exercise.significant_digits
+
+
+def write_manifest(folder, spec, exercise: ExerciseSpec, seed: int, fmt: str, records) -> None:
+    """manifest.csv (one row per variant) and manifest.json (the same plus every answer), in the teacher's folder;
+    paths are relative to the pack (the folder that holds student/ and teacher/)."""
     import csv
     import io
     import json
@@ -242,17 +251,19 @@ def write_manifest(folder, spec, seed: int, fmt: str, records) -> None:
     from .files import write_atomic
 
     folder = Path(folder)
-    columns = ("variant", "seed", "spec", "exercise", "solution", "answers", "questions", "cost")
+    columns = ("variant", "seed", "spec", "exercise", "blank", "solution", "answers", "questions", "cost")
     table = io.StringIO(newline="")
     writer = csv.writer(table)
     writer.writerow(columns)
     for r in records:
-        writer.writerow((r.variant, r.seed, r.spec, r.exercise, r.solution, r.answers, len(r.key), format(r.cost, ".10g")))
+        writer.writerow((r.variant, r.seed, r.spec, r.exercise, r.blank, r.solution, r.answers, len(r.key),
+                         format(r.cost, ".10g")))
     write_atomic(folder / "manifest.csv", table.getvalue())
     document = {
         "source": spec.name, "title": spec.title, "seed": seed, "count": len(records), "format": fmt,
-        "rng": "numpy.random.default_rng([seed, variant])",
-        "variants": [{"variant": r.variant, "seed": r.seed, "spec": r.spec, "exercise": r.exercise,
+        "rng": "numpy.random.default_rng([seed, variant])", "questions": list(exercise.ask),
+        "significant_digits": significant_digits_of(exercise),
+        "variants": [{"variant": r.variant, "seed": r.seed, "spec": r.spec, "exercise": r.exercise, "blank": r.blank,
                       "solution": r.solution, "answers": r.answers, "cost": r.cost, "key": dict(r.key)}
                      for r in records],
     }
