@@ -7,7 +7,6 @@ import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from importlib import resources
-from pathlib import Path
 from typing import Any, Mapping
 
 from .derive.errors import SpecError
@@ -45,13 +44,6 @@ def builtin_answer_names() -> list[str]:
     if not folder.is_dir():
         return []
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
-
-
-def load_answers(source: str | Path, spec: NetworkSpec, limits: Limits | None = None) -> tuple[Answer, ...]:
-    """Answers from a TOML/JSON path or a shipped name, checked against the network, within `limits` (the spec's)."""
-    from .answers_file import read_answers_file
-
-    return read_answers_file(source, spec, limits).answers
 
 
 def line_of(text: str | None, name: str) -> int | None:

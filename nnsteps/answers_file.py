@@ -96,3 +96,8 @@ def read_answers_file(source: str | Path, spec: NetworkSpec, limits: Limits | No
             raise AnswersError([f"{where}: {error}"]) from None
     meta = mapping.get("meta", {})
     return AnswersFile(answers, where, digits, meta if isinstance(meta, Mapping) else {})
+
+
+def load_answers(source: str | Path, spec: NetworkSpec, limits: Limits | None = None) -> tuple[Answer, ...]:
+    """Answers from a TOML/JSON path or a shipped name, checked against the network, within `limits` (the spec's)."""
+    return read_answers_file(source, spec, limits).answers

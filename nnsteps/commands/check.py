@@ -210,7 +210,8 @@ def correct_steps(ctx, q) -> tuple:
     return (Paragraph(text(f"{words.capitalize() or 'Given'}:")), Math(f"{symbol} = {value}"))
 
 
-def write_report(derivation, result, path: str, fmt: str, answers_name: str, digits: int = 6) -> None:
+def write_report(derivation, result, path: str, fmt: str, answers_name: str, digits: int = 6, assets_folder: str = "",
+                 student: str = "") -> None:
     """The report: every answer with its verdict, then the correct worked step of each wrong one."""
     from pathlib import Path
 
@@ -236,7 +237,8 @@ def write_report(derivation, result, path: str, fmt: str, answers_name: str, dig
             worked.append(Group(anchor, title, tuple(items)))
     summary = summary_line(result)
     tolerance = result.tolerance
-    values = dict(title=f"Check of {Path(str(answers_name)).name} against {derivation.spec.title or derivation.spec.name}",
+    whose = f"{student}'s answers" if student else Path(str(answers_name)).name
+    values = dict(title=f"Check of {whose} against {derivation.spec.title or derivation.spec.name}",
                   summary=summary, rows=rows, worked=tuple(worked), spec_name=derivation.spec.name,
                   answers_name=str(answers_name), figures={}, precision=tolerance.policy_text(),
                   tolerance="" if not tolerance.given else
@@ -244,5 +246,5 @@ def write_report(derivation, result, path: str, fmt: str, answers_name: str, dig
     if fmt == "html":
         from ..render.html import assets
 
-        values["assets"] = assets("")
+        values["assets"] = assets("", assets_folder)
     write_output(path, environment(fmt).get_template(f"check_report.{fmt}").render(**values), field="--report")
