@@ -9,7 +9,7 @@ from fractions import Fraction
 from importlib import resources
 from typing import Any, Mapping
 
-from .derive.errors import SpecError
+from .derive.errors import SpecError, one_line
 from .derive.grading import Answer
 from .derive.limits import Limits
 from .derive.netspec import NetworkSpec
@@ -19,14 +19,15 @@ TOP_LEVEL = {"answers", "meta", "precision"}  # [meta] is free-form (spec, seed,
 _FRACTION = re.compile(r"^\s*([+-]?\d+)\s*/\s*(\d+)\s*$")
 HINT = 'write a decimal like -0.314 or a fraction in quotes like "-157/500"'
 MAX_ERRORS = 20  # problems of one answers file reported at once
-QUOTE_HINT = 'names with brackets must be quoted in TOML: write "z1[1]" = -0.314'
 
 
 class AnswersError(SpecError):
     """Every problem of one answers file (up to MAX_ERRORS), each `file:line: what: message`, one per line."""
 
     def __init__(self, problems: list[str], total: int | None = None):
-        self.problems, self.total = tuple(problems[:MAX_ERRORS]), max(total or len(problems), len(problems))
+        # user text (names, values) stays on its line: control characters escaped, as in every error
+        self.problems = tuple(one_line(problem) for problem in problems[:MAX_ERRORS])
+        self.total = max(total or len(problems), len(problems))
         super().__init__("", self.problems[0])
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from .answers import QUOTE_HINT, AnswersError, answers_from_mapping, builtin_answer_names
+from .answers import AnswersError, answers_from_mapping, builtin_answer_names
 from .derive.errors import SpecError
 from .derive.grading import Answer
 from .derive.limits import Limits
@@ -16,8 +16,9 @@ from .derive.netspec import NetworkSpec
 from .fields import significant_digits_setting
 
 # a bare TOML key with brackets, z1[1] = ..., which TOML reads as a table header gone wrong
-_UNQUOTED = re.compile(r"^\s*([A-Za-z_][\w]*\s*\[[^\]\n]*\]\s*(?:@\s*\w+)?)\s*=")
+_UNQUOTED = re.compile(r"^\s*([A-Za-z_][\w]*\s*\[[^\]\n]*\]\s*(?:@\s*\w+)?)\s*=\s*([^#\n]*)")
 _BLANK = re.compile(r'^\s*("[^"\n]*"|\'[^\'\n]*\')\s*=\s*(#.*)?$')  # "x1[1]" = (left blank in a template)
+QUOTE_HINT = "names with brackets must be quoted"
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
@@ -64,11 +65,11 @@ def parse_answers_text(text: str, where: str, is_json: bool, limits: Limits) -> 
 
     if not is_json:  # a name left blank is not answered: the line is dropped (kept empty, so line numbers hold)
         text = "\n".join("" if _BLANK.match(line) else line for line in text.split("\n"))
-        unquoted = [(number, match.group(1)) for number, line in enumerate(text.splitlines(), start=1)
-                    if (match := _UNQUOTED.match(line))]
+        unquoted = [(number, match.group(1).strip(), match.group(2).strip() or "-0.314")
+                    for number, line in enumerate(text.splitlines(), start=1) if (match := _UNQUOTED.match(line))]
         if unquoted:
-            raise AnswersError([f"{where}:{number}: {name.strip()}: {QUOTE_HINT.replace('z1[1]', name.strip())}"
-                                for number, name in unquoted], len(unquoted))
+            raise AnswersError([f'{where}:{number}: {name}: {QUOTE_HINT}, e.g. "{name}" = {value[:40]}'
+                                for number, name, value in unquoted], len(unquoted))
     try:
         return (parse_json if is_json else parse_toml)(text, where, "answers", limits)
     except SpecError as error:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Optional
 
 from .derive.errors import NnstepsError, SpecError, one_line
+from .derive.limits import DEFAULT_LIMITS
 
 MANIFEST = Path("teacher") / "manifest.json"
 COLUMNS = ("student", "file", "variant", "score", "right", "too_coarse", "wrong", "unanswered", "questions",
@@ -28,7 +29,6 @@ class Row:
     right: int = 0
     error: str = ""
     report: str = ""  # the feedback report's file name, when one was written
-    extra: dict = field(default_factory=dict)
 
     @property
     def score(self) -> str:
@@ -109,7 +109,7 @@ def grade_file(pack: Pack, path: Path, tolerance) -> Row:
         from .answers import answers_from_mapping
         from .derive.grading import grade
 
-        limits = _limits()
+        limits = DEFAULT_LIMITS  # a student's file gets the default budgets, whatever the teacher's specs need
         text, where, is_json = read_source(path, limits)
         mapping = parse_answers_text(text, where, is_json, limits)
         meta = mapping.get("meta") if isinstance(mapping.get("meta"), dict) else {}
@@ -129,12 +129,6 @@ def grade_file(pack: Pack, path: Path, tolerance) -> Row:
         return Row(student, name, variant, error=one_line(str(error).replace("\nerror: ", " | ")))
     except Exception as error:  # a file must never stop the class: its row says what went wrong
         return Row(student, name, variant, error=f"internal error ({error.__class__.__name__}: {one_line(str(error))})")
-
-
-def _limits():
-    from .derive.limits import DEFAULT_LIMITS
-
-    return DEFAULT_LIMITS
 
 
 def answer_files(folder: str | Path) -> list[Path]:

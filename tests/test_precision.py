@@ -94,8 +94,8 @@ def test_answers_errors_name_file_and_line_all_at_once(tmp_path, capsys):
     path = _write(tmp_path, '[answers]\nz1[1] = -0.314\n"x1[1]" = 1\nz1[2] = 3\n', "wrong.toml")
     assert main(["check", "tutorial", path]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert err == [f'error: {path}:2: z1[1]: names with brackets must be quoted in TOML: write "z1[1]" = -0.314',
-                   f'error: {path}:4: z1[2]: names with brackets must be quoted in TOML: write "z1[2]" = -0.314']
+    assert err == [f'error: {path}:2: z1[1]: names with brackets must be quoted, e.g. "z1[1]" = -0.314',
+                   f'error: {path}:4: z1[2]: names with brackets must be quoted, e.g. "z1[2]" = 3']
     assert not any("spec" in line for line in err)
     path = _write(tmp_path, '[answers]\n"z9[1]" = 1\n"x1[1]" = "abc"\n"J" = 3\n', "two.toml")
     assert main(["check", "tutorial", path]) == 2

@@ -48,7 +48,7 @@ def _digits_setting(text: str) -> int:
 
     from ..fields import MAX_SIGNIFICANT_DIGITS
 
-    if not text.isdigit() or int(text) > MAX_SIGNIFICANT_DIGITS:
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_SIGNIFICANT_DIGITS:
         raise argparse.ArgumentTypeError(f"{text!r} must be a whole number from 0 to {MAX_SIGNIFICANT_DIGITS}")
     return int(text)
 
@@ -75,6 +75,8 @@ def run(args) -> int:
         return write_template(args)
     if args.answers is None:
         raise SpecError("answers", "name an answers file to check, or write a blank one with --template")
+    if args.output:
+        raise SpecError("--output", "writes the blank answers file of --template; a report is --report FILE")
     report_format = None
     if args.report:
         report_format = _report_format(args.report)

@@ -1,6 +1,7 @@
 """`nnsteps grade PACK ANSWERS_DIR [--csv FILE] [--reports DIR]`: a class's answers files graded in one process."""
 
-from . import check_digits, limits_of  # noqa: F401 (limits_of: the budgets of the run)
+from . import check_digits, limits_of
+from .check import _non_negative
 
 
 def add_parser(subparsers):
@@ -20,8 +21,8 @@ def add_parser(subparsers):
                              "beside it with the suffix .json")
     parser.add_argument("--reports", metavar="DIR", help="write one HTML feedback report per student into DIR")
     parser.add_argument("--digits", type=int, default=6, help="significant digits of correct values in reports (default 6)")
-    parser.add_argument("--rtol", type=float, metavar="R", help="relative tolerance instead of the rounding rule")
-    parser.add_argument("--atol", type=float, metavar="A", help="absolute tolerance instead of the rounding rule")
+    parser.add_argument("--rtol", type=_non_negative, metavar="R", help="relative tolerance instead of the rounding rule")
+    parser.add_argument("--atol", type=_non_negative, metavar="A", help="absolute tolerance instead of the rounding rule")
 
 
 def run(args) -> int:
@@ -30,12 +31,8 @@ def run(args) -> int:
     from ..derive.grading import Tolerance
     from ..files import write_output
     from ..gradebook import Pack, answer_files, grade_file, gradebook_csv, gradebook_json
-    from .check import _non_negative
 
     check_digits(args.digits, limits_of(args))
-    for value, name in ((args.rtol, "--rtol"), (args.atol, "--atol")):
-        if value is not None:
-            _checked(_non_negative, value, name)
     pack = Pack.open(args.pack)
     files = answer_files(args.answers_dir)
     tolerance = Tolerance(args.rtol, args.atol, pack.significant_digits)
@@ -51,15 +48,6 @@ def run(args) -> int:
           f"{len(rows) - perfect - errors} with mistakes, {errors} with errors; gradebook {csv_path} and "
           f"{csv_path.with_suffix('.json')}" + (f"; reports in {args.reports}/" if args.reports else ""))
     return 1 if errors else 0
-
-
-def _checked(parse, value, name):
-    from ..derive.errors import SpecError
-
-    try:
-        parse(str(value))
-    except Exception as error:
-        raise SpecError(name, str(error)) from None
 
 
 def write_reports(pack, rows, folder, digits: int) -> list:
