@@ -8,7 +8,8 @@ EXIT_WRONG = 1
 
 def add_parser(subparsers):
     parser = subparsers.add_parser(
-        "check", help="grade hand-computed numbers: first wrong step, carried errors, likely mistake",
+        "check", help="grade hand-computed numbers: first wrong step, carried errors, too coarse answers, likely "
+             "mistake; --template writes a blank answers file",
         description="Grade an answers file ([answers] table of quantity names and numbers) against a spec. "
                     "A number is right when the correct value, rounded to the digits written, equals it, and it "
                     "carries enough significant digits (default 3) unless it is exact; a number that rounds right "

@@ -18,7 +18,7 @@ MARKER = f"{TEACHER}/manifest.json"  # a pack nnsteps made holds it; --force rep
 
 def add_parser(subparsers):
     parser = subparsers.add_parser(
-        "exercises", help="generate exercise variants with worked solutions and answer keys",
+        "exercises", help="generate exercise packs: student/ sheets and blank answers files, teacher/ solutions, keys, manifest",
         description="Draw N variants of a network with new nice numbers (from the spec's [exercise] table, or defaults) "
                     "and write a pack in two parts: student/vNNN/ holds the exercise sheet (network diagram with the "
                     "given numbers, what to compute, the precision asked) and a blank answers file; teacher/vNNN/ "
