@@ -201,3 +201,24 @@ if __name__ == "__main__":
         print(json.dumps(derivation_child(*rest)))
     elif what == "gradients":
         print(json.dumps(gradient_functions(*rest)))
+
+
+def class_answers(pack: str, folder: str, count: int) -> None:
+    """`count` answers files for `nnsteps grade`: in turn right, wrong, too coarse and malformed, over the variants."""
+    import json
+    import os
+
+    variants = json.loads(open(os.path.join(pack, "teacher", "manifest.json"), encoding="utf-8").read())["variants"]
+    os.makedirs(folder, exist_ok=True)
+    for s in range(count):
+        variant = variants[s % len(variants)]
+        lines = [f'[meta]\nstudent = "Student {s}"\nvariant = {variant["variant"]}\n[answers]']
+        for position, (name, text) in enumerate(variant["key"].items()):
+            if "/" not in text and position % 3 == 0 and s % 4 in (1, 2):
+                text = repr(float(text) * 1.3 + 0.01) if s % 4 == 1 else format(float(text), ".1g")
+            lines.append(f'"{name}" = {text if "/" not in text else json.dumps(text)}')
+        text = "\n".join(lines) + "\n"
+        if s % 4 == 3:
+            text = text.replace('"J" =', "J[1] =")  # malformed: an unquoted bracketed name
+        with open(os.path.join(folder, f"student-{s:03d}.toml"), "w", encoding="utf-8") as stream:
+            stream.write(text)

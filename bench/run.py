@@ -72,7 +72,7 @@ def _nnsteps() -> list[str]:
     return [script] if script else [sys.executable, "-m", "nnsteps"]
 
 
-def cold(commands: dict, repeats: int, cwd: str, warm_up: bool = True) -> dict:
+def cold(commands: dict, repeats: int, cwd: str, warm_up: bool = True, ok: tuple = (0,)) -> dict:
     """Median wall time of each command in a fresh process, run round-robin (a first warm-up run discarded)."""
     times = {name: [] for name in commands}
     for round_ in range(0 if warm_up else 1, repeats + 1):
@@ -80,7 +80,7 @@ def cold(commands: dict, repeats: int, cwd: str, warm_up: bool = True) -> dict:
             start = time.perf_counter()
             result = subprocess.run(argv, capture_output=True, text=True, cwd=cwd)
             elapsed = time.perf_counter() - start
-            if result.returncode != 0:
+            if result.returncode not in ok:
                 raise RuntimeError(f"{' '.join(argv)} failed: {result.stderr.strip()[-500:]}")
             if round_:
                 times[name].append(elapsed)
@@ -189,6 +189,21 @@ def bench_exercises(table: Table, count: int, work: str) -> None:
               target, (t <= 20.0) if target else None)
 
 
+def bench_grade(table: Table, count: int, work: str) -> None:
+    """`nnsteps grade` on `count` answers files (right, wrong, too coarse, malformed) against the exercise pack."""
+    pack = os.path.join(work, "exercises")
+    if not _command_available("grade") or not os.path.isdir(os.path.join(pack, "teacher")):
+        table.skip(f"grade {count} answers files", "`nnsteps grade` or the exercise pack not available in this checkout")
+        return
+    folder = os.path.join(work, "class")
+    cases.class_answers(pack, folder, count)
+    argv = _nnsteps() + ["grade", pack, folder, "--reports", os.path.join(work, "reports")]
+    t = cold({"grade": argv}, 1, work, warm_up=False, ok=(0, 1))["grade"]  # 1: some files are malformed on purpose
+    target = "<= 10 s" if count == 300 else ""
+    table.add(f"grade {count} answers files, cold", "gradebook + HTML reports", t,
+              f"{count / t:.0f} files/s", target, (t <= 10.0) if target else None)
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -226,6 +241,7 @@ def main(argv=None) -> int:
         sizes = ((2, 3, 2, 1),) if quick else ((2, 3, 2, 1), (16, 32, 32, 10))
         agree = bench_gradients(table, sizes, (1, 1000), 3 if quick else 9)
         bench_exercises(table, 4 if quick else 200, work)
+        bench_grade(table, 12 if quick else 300, work)
     print(f"machine: {described}")
     print(table.render())
     if args.json:

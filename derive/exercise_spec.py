@@ -8,6 +8,8 @@ from typing import Any, Optional
 
 Range = tuple[Fraction, Fraction]  # [low, high], both included
 GROUPS = ("forward", "cost", "backward", "gradients", "update")  # the groups of quantities `ask` may name
+SELECTIONS = ("short", "all")  # short: one forward quantity per layer, the cost, one delta per layer, two gradients
+# and one update; all: every group
 
 
 @dataclass(frozen=True)
@@ -21,8 +23,9 @@ class ExerciseSpec:
     decimals: int = 1  # of weights and biases
     data_decimals: int = 1  # of inputs and targets
     margin: Fraction = Fraction(1, 20)  # receptors drawn at least this far from 0 (the ReLU kink)
-    ask: tuple[str, ...] = GROUPS
+    ask: tuple[str, ...] = ("short",)  # patterns, groups, "short" (a few per phase) or "all"
     title: str = ""
+    significant_digits: Optional[int] = None  # the precision policy of `check` and `grade` (None: its default, 3)
 
 
 DEFAULT = ExerciseSpec()

@@ -15,6 +15,8 @@ from .names import Quantity
 GIVEN_KINDS = ("y",)  # plus x0 and the parameters before the update: read off the spec, never computed
 PHASES = {"x": 1, "z": 1, "yhat": 1, "J": 2, "dx": 3, "delta": 3, "dW": 4, "db": 4}
 FLOAT_NOISE = 1e-9  # relative: float64 values may differ from the exact ones in their last bits
+DEFAULT_SIGNIFICANT_DIGITS = 3  # an answer carries at least this many, unless it equals the value exactly
+RIGHT, TOO_COARSE, WRONG = "right", "too coarse", "wrong"
 
 
 @dataclass(frozen=True)
@@ -30,14 +32,28 @@ class Answer:
 
 @dataclass(frozen=True)
 class Tolerance:
-    """--rtol/--atol: when given, |theirs - correct| <= atol + rtol |correct| replaces the rounding rule."""
+    """--rtol/--atol: when given, |theirs - correct| <= atol + rtol |correct| replaces the rounding rule.
+
+    `significant_digits` is the precision policy of the rounding rule: an answer that rounds right but is written
+    with fewer significant digits is too coarse, unless it equals the correct value exactly (0 turns it off).
+    """
 
     rtol: Optional[float] = None
     atol: Optional[float] = None
+    significant_digits: int = DEFAULT_SIGNIFICANT_DIGITS
 
     @property
     def given(self) -> bool:
         return self.rtol is not None or self.atol is not None
+
+    def policy_text(self) -> str:
+        """The precision required, in words, for sheets and reports."""
+        if self.given:
+            return f"within {self.atol or 0:g} + {self.rtol or 0:g} × |correct| of the correct value"
+        if self.significant_digits <= 1:
+            return "any number of digits, rounded correctly"
+        return (f"at least {self.significant_digits} significant digits (e.g. -2.77, 0.0728, 113), rounded correctly; "
+                "fewer only when the number is exact (a whole number, a fraction, a 0)")
 
 
 @dataclass(frozen=True)
@@ -58,10 +74,15 @@ class GradedRow:
     carried_from: tuple[str, ...] = ()  # earlier wrong answers given which this one is right
     diagnoses: tuple[Diagnosis, ...] = ()
     note: str = ""
+    coarse: bool = False  # rounds right, but with fewer significant digits than the policy asks: not right
 
     @property
     def carried(self) -> bool:
         return bool(self.carried_from)
+
+    @property
+    def status(self) -> str:
+        return RIGHT if self.right else TOO_COARSE if self.coarse else WRONG
 
     @property
     def name(self) -> str:
@@ -78,11 +99,19 @@ class Grade:
 
     @property
     def wrong(self) -> tuple[GradedRow, ...]:
-        return tuple(row for row in self.rows if not row.right)
+        return tuple(row for row in self.rows if row.status == WRONG)
+
+    @property
+    def coarse(self) -> tuple[GradedRow, ...]:
+        return tuple(row for row in self.rows if row.coarse)
+
+    @property
+    def right_count(self) -> int:
+        return sum(1 for row in self.rows if row.right)
 
     @property
     def all_right(self) -> bool:
-        return not self.wrong
+        return self.right_count == len(self.rows)
 
     @property
     def first_wrong(self) -> Optional[GradedRow]:
@@ -92,13 +121,16 @@ class Grade:
         return {
             "spec": self.spec_name,
             "all_right": self.all_right,
-            "right": len(self.rows) - len(self.wrong),
+            "right": self.right_count,
+            "too_coarse": len(self.coarse),
             "wrong": len(self.wrong),
+            "significant_digits": None if self.tolerance.given else self.tolerance.significant_digits,
             "first_wrong": self.first_wrong.name if self.first_wrong else None,
             "tolerance": {"rtol": self.tolerance.rtol, "atol": self.tolerance.atol} if self.tolerance.given else None,
             "rows": [{
                 "quantity": row.name, "canonical": row.answer.quantity.name, "theirs": row.answer.text,
                 "theirs_value": float(row.answer.value), "correct": float(row.correct), "right": row.right,
+                "status": row.status,
                 "rule": row.rule, "first_wrong": row.first_wrong, "carried": row.carried,
                 "carried_from": list(row.carried_from), "note": row.note,
                 "diagnoses": [{"name": d.name, "description": d.description} for d in row.diagnoses],
@@ -163,6 +195,38 @@ def is_right(answer: Answer, true, tolerance: Tolerance = Tolerance(), exact: bo
     if theirs == 0:  # a written 0 states that the value is 0 (a ReLU switched off), not that it is small
         return abs(value) <= noise
     return any(_rounds_to(v, answer) for v in (value, value - noise, value + noise))
+
+
+def significant_digits(answer: Answer) -> Optional[int]:
+    """Significant digits written: from the first nonzero digit to the last written one; None for a fraction or 0."""
+    if answer.exponent is None or answer.value == 0:
+        return None
+    magnitude = abs(answer.value)
+    lead = len(str(magnitude.numerator)) - len(str(magnitude.denominator))  # floor(log10) or one above it
+    if Fraction(10) ** lead > magnitude:
+        lead -= 1
+    return lead - answer.exponent + 1
+
+
+def is_exact(answer: Answer, true, exact: bool = False) -> bool:
+    """Theirs equals the correct value itself (to float noise in float mode), not only a rounding of it."""
+    value = _exact(true)
+    noise = Fraction(0) if exact else abs(value) * Fraction(FLOAT_NOISE) + Fraction(1, 10**15)
+    return abs(answer.value - value) <= noise
+
+
+def status(answer: Answer, true, tolerance: Tolerance = Tolerance(), exact: bool = False) -> str:
+    """RIGHT, TOO_COARSE (rounds right with too few significant digits and is not exact) or WRONG."""
+    if isinstance(true, float) and not math.isfinite(true):
+        return WRONG
+    if not is_right(answer, true, tolerance, exact):
+        return WRONG
+    if tolerance.given:
+        return RIGHT
+    digits = significant_digits(answer)
+    if digits is None or digits >= tolerance.significant_digits or is_exact(answer, true, exact):
+        return RIGHT
+    return TOO_COARSE
 
 
 def rule_text(answer: Answer, tolerance: Tolerance) -> str:
@@ -234,7 +298,9 @@ def grade(derivation, answers, tolerance: Tolerance = Tolerance()) -> Grade:
     spec, depth = derivation.spec, derivation.spec.depth
     ordered = sorted(answers, key=lambda a: order_key(a.quantity, depth))
     truths = {a.quantity: derivation.quantity_value(a.quantity) for a in ordered}
-    right = {a.quantity: is_right(a, truths[a.quantity], tolerance, derivation.exact) for a in ordered}
+    statuses = {a.quantity: status(a, truths[a.quantity], tolerance, derivation.exact) for a in ordered}
+    # a too coarse answer still states the correct value at its digits: it is not substituted as a wrong number
+    right = {q: verdict != WRONG for q, verdict in statuses.items()}
     wrong = [a for a in ordered if not right[a.quantity]]
     runs = _Runs(problem_of(derivation), {a.quantity: float(a.value) for a in wrong})
     diagnoser = Diagnoser(runs, [a for a in wrong if not is_given(a.quantity)],
@@ -246,7 +312,11 @@ def grade(derivation, answers, tolerance: Tolerance = Tolerance()) -> Grade:
         q, true = answer.quantity, truths[answer.quantity]
         rule = rule_text(answer, tolerance)
         if right[q]:
-            rows.append(GradedRow(answer, true, True, rule))
+            coarse = statuses[q] == TOO_COARSE
+            if coarse:
+                rule += f"; {significant_digits(answer)} significant digit{'s' if significant_digits(answer) != 1 else ''}" \
+                        f" written, at least {tolerance.significant_digits} asked"
+            rows.append(GradedRow(answer, true, not coarse, rule, coarse=coarse))
             continue
         first, carried, diagnoses, note = not seen_wrong, (), (), ""
         if is_given(q):

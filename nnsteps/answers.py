@@ -7,18 +7,36 @@ import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from importlib import resources
-from pathlib import Path
 from typing import Any, Mapping
 
-from .derive.errors import SpecError
+from .derive.errors import SpecError, one_line
 from .derive.grading import Answer
 from .derive.limits import Limits
 from .derive.netspec import NetworkSpec
 from .derive.names import parse_quantity
 
-TOP_LEVEL = {"answers", "meta"}  # [meta] is free-form (spec, seed, variant) and ignored when grading
+TOP_LEVEL = {"answers", "meta", "precision"}  # [meta] is free-form (spec, seed, variant); [precision] sets the policy
 _FRACTION = re.compile(r"^\s*([+-]?\d+)\s*/\s*(\d+)\s*$")
 HINT = 'write a decimal like -0.314 or a fraction in quotes like "-157/500"'
+MAX_ERRORS = 20  # problems of one answers file reported at once
+
+
+class AnswersError(SpecError):
+    """Every problem of one answers file (up to MAX_ERRORS), each `file:line: what: message`, one per line."""
+
+    def __init__(self, problems: list[str], total: int | None = None):
+        # user text (names, values) stays on its line: control characters escaped, as in every error
+        self.problems = tuple(one_line(problem) for problem in problems[:MAX_ERRORS])
+        self.total = max(total or len(problems), len(problems))
+        super().__init__("", self.problems[0])
+
+    def __str__(self) -> str:
+        more = self.total - len(self.problems)
+        lines = list(self.problems) + ([f"... and {more} more problem{'s' if more != 1 else ''}"] if more > 0 else [])
+        return "\nerror: ".join(lines)  # the CLI prints `error: ` before the first
+
+    def __reduce__(self):
+        return self.__class__, (list(self.problems), self.total)
 
 
 def builtin_answer_names() -> list[str]:
@@ -29,49 +47,57 @@ def builtin_answer_names() -> list[str]:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
-def load_answers(source: str | Path, spec: NetworkSpec, limits: Limits | None = None) -> tuple[Answer, ...]:
-    """Answers from a TOML/JSON path or a shipped name, checked against the network, within `limits` (the spec's)."""
-    from .input_text import parse_toml, read_mapping
-
-    limits = spec.limits if limits is None else limits
-    path = Path(source)
-    if path.is_file():
-        mapping = read_mapping(path, "answers", limits)
-        where = str(path)
-    elif str(source) in builtin_answer_names():
-        text = (resources.files("nnsteps") / "examples" / "answers" / f"{source}.toml").read_text(encoding="utf-8")
-        mapping, where = parse_toml(text, f"built-in answers {source}", "answers", limits), str(source)
-    else:
-        shipped = ", ".join(builtin_answer_names()) or "none"
-        raise SpecError("answers", f"{source}: no such file and no shipped answers file (shipped: {shipped})")
-    return answers_from_mapping(mapping, spec, where, limits)
+def line_of(text: str | None, name: str) -> int | None:
+    """The line (from 1) where the key `name` is written: quoted anywhere, or bare at the start of a line."""
+    if not text:
+        return None
+    quoted = (f'"{name}"', f"'{name}'")
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.lstrip()
+        if any(q in line for q in quoted) or re.match(re.escape(name) + r"\s*=", stripped):
+            return number
+    return None
 
 
 def answers_from_mapping(mapping: Any, spec: NetworkSpec, where: str = "answers",
-                         limits: Limits | None = None) -> tuple[Answer, ...]:
-    """Validate a parsed answers file: every name a quantity of this network, every value a number, no repeats."""
+                         limits: Limits | None = None, text: str | None = None) -> tuple[Answer, ...]:
+    """Validate a parsed answers file: every name a quantity of this network, every value a number, no repeats.
+
+    Every problem is collected (with its line when `text` is given) and all are raised at once as AnswersError.
+    """
     limits = spec.limits if limits is None else limits
     if not isinstance(mapping, Mapping):
-        raise SpecError("answers", f"{where}: the top level must be a table")
-    table = mapping.get("answers")
-    if not isinstance(table, Mapping):
-        raise SpecError("answers", f"{where}: missing [answers] table of quantity names and numbers, e.g. \"z1[1]\" = -0.314")
+        raise AnswersError([f"{where}: the top level must be a table"])
+    problems = []
+
+    def problem(field: str, message: str, name: str | None = None) -> None:
+        line = line_of(text, name) if name is not None else None
+        problems.append(f"{where}:{line}: {field}: {message}" if line else f"{where}: {field}: {message}")
+
     for key in mapping:
         if key not in TOP_LEVEL:
-            raise SpecError(str(key), f"{where}: unknown field; put the numbers in [answers] (and notes in [meta])")
-    if not table:
-        raise SpecError("answers", f"{where}: [answers] is empty; nothing to check")
+            problem(str(key), "unknown table or field; put the numbers in [answers] (and notes in [meta])", str(key))
+    table = mapping.get("answers")
+    if not isinstance(table, Mapping):
+        problem("answers", 'missing [answers] table of quantity names and numbers, e.g. "z1[1]" = -0.314')
+    elif not table:
+        problem("answers", "[answers] is empty; nothing to check")
     answers, seen = [], {}
-    for name, value in table.items():
+    for name, value in (table.items() if isinstance(table, Mapping) else ()):
         field = f'answers."{str(name)[:60]}"'
-        if re.search(r"\d{%d}" % (limits.integer_digits + 1), str(name)):  # int() of it would be unbounded
-            raise SpecError(field, f"an index of more than {limits.integer_digits} digits")
-        quantity = _quantity(str(name), spec, field)
-        if quantity in seen:
-            raise SpecError(field, f"names the same quantity as \"{seen[quantity]}\" ({quantity.name})")
-        seen[quantity] = name
-        number, exponent, text = parse_number(value, field, limits)
-        answers.append(Answer(quantity, str(name), text, number, exponent))
+        try:
+            if re.search(r"\d{%d}" % (limits.integer_digits + 1), str(name)):  # int() of it would be unbounded
+                raise SpecError(field, f"an index of more than {limits.integer_digits} digits")
+            quantity = _quantity(str(name), spec, field)
+            if quantity in seen:
+                raise SpecError(field, f"names the same quantity as \"{seen[quantity]}\" ({quantity.name})")
+            seen[quantity] = name
+            number, exponent, written = parse_number(value, field, limits)
+            answers.append(Answer(quantity, str(name), written, number, exponent))
+        except SpecError as error:
+            problem(error.field, error.message, str(name))
+    if problems:
+        raise AnswersError(problems)
     return tuple(answers)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional
 
 from .derive.errors import SpecError
-from .derive.exercise_spec import GROUPS, ExerciseSpec, Range
-from .fields import check_keys, number
+from .derive.exercise_spec import GROUPS, SELECTIONS, ExerciseSpec, Range
+from .fields import check_keys, number, significant_digits_setting
 
 TARGET_KINDS = ("auto", "keep", "one-hot", "binary")
-FIELDS = {"weights", "biases", "inputs", "targets", "decimals", "data_decimals", "margin", "ask", "title"}
+FIELDS = {"weights", "biases", "inputs", "targets", "decimals", "data_decimals", "margin", "ask", "title",
+          "significant_digits"}
 
 
 def _range(value: Any, field: str, allow_keep: bool = True) -> Optional[Range]:
@@ -32,7 +33,7 @@ def _decimals(value: Any, field: str) -> int:
 def exercise_from_mapping(table: Any) -> ExerciseSpec:
     """Validate the [exercise] table of a spec."""
     if not isinstance(table, Mapping):
-        raise SpecError("exercise", "must be a table: weights, biases, inputs, targets, decimals, data_decimals, margin, ask, title")
+        raise SpecError("exercise", "must be a table: " + ", ".join(sorted(FIELDS)))
     check_keys(table, FIELDS, "exercise")
     fields = {}
     for key in ("weights", "biases", "inputs"):
@@ -58,12 +59,14 @@ def exercise_from_mapping(table: Any) -> ExerciseSpec:
         if isinstance(ask, str):
             ask = [ask]
         if not isinstance(ask, (list, tuple)) or not ask or not all(isinstance(a, str) for a in ask):
-            raise SpecError("exercise.ask", f"{ask!r} must be a list of quantity names, patterns like \"z1[*]\" or groups {', '.join(GROUPS)}")
+            raise SpecError("exercise.ask", f"{ask!r} must be a list of quantity names, patterns like \"z1[*]\" or groups {', '.join(GROUPS + SELECTIONS)}")
         fields["ask"] = tuple(ask)
     if "title" in table:
         if not isinstance(table["title"], str):
             raise SpecError("exercise.title", f"{table['title']!r} must be a string")
         fields["title"] = table["title"]
+    if "significant_digits" in table:
+        fields["significant_digits"] = significant_digits_setting(table["significant_digits"], "exercise.significant_digits")
     exercise = ExerciseSpec(**fields)
     weights = exercise.weights
     scale = 10 ** exercise.decimals

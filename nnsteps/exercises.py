@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import Any
 
 from .derive.errors import NumericalError, SpecError
-from .derive.exercise_spec import DEFAULT, GROUPS, ExerciseSpec, Range  # noqa: F401 (re-exported)
+from .derive.exercise_spec import DEFAULT, GROUPS, SELECTIONS, ExerciseSpec, Range  # noqa: F401 (re-exported)
 from .exercise_table import FIELDS, TARGET_KINDS, exercise_from_mapping  # noqa: F401 (re-exported)
 
 MAX_TRIES = 2000
@@ -57,23 +57,41 @@ def _pattern(text: str, spec) -> re.Pattern:
     return ask_pattern(text)
 
 
-def questions(spec, exercise: ExerciseSpec) -> tuple:
+def short_selection(spec) -> tuple[str, ...]:
+    """A short sheet: one neuron per layer, the cost, one delta per layer, two gradients and one update."""
+    L = spec.depth
+    forward = tuple(f"x{l}[1]" for l in range(1, L + 1))
+    deltas = tuple(f"delta{l}[1]" for l in range(L, 0, -1))
+    gradients = (f"dW{L}[1,1]", "dW1[1,1]") if L > 1 else ("dW1[1,1]", "db1[1]")
+    return forward + ("J",) + deltas + gradients + (f"W{L}[1,1]@after",)
+
+
+def expand_ask(spec, ask) -> tuple[str, ...]:
+    """The `ask` entries with "short" and "all" replaced by the patterns and groups they stand for."""
+    expanded = []
+    for entry in ask:
+        expanded += short_selection(spec) if entry == "short" else GROUPS if entry == "all" else (entry,)
+    return tuple(expanded)
+
+
+def questions(spec, exercise: ExerciseSpec, ask=None) -> tuple:
     """The asked quantities in the order of the computation; SpecError names an entry of `ask` that matches nothing."""
     from .derive.grading import order_key
 
     quantities, chosen = all_quantities(spec), {}
-    for position, entry in enumerate(exercise.ask, start=1):
+    field = "exercise.ask" if ask is None else "--questions"
+    for position, entry in enumerate(expand_ask(spec, exercise.ask if ask is None else ask), start=1):
         if entry in GROUPS:
             matched = [q for q in quantities if _group(entry, q, spec)]
         else:
             pattern = _pattern(entry, spec)
             matched = [q for q in quantities if pattern.match(q.name)]
         if not matched and entry not in GROUPS:
-            raise SpecError(f"exercise.ask[{position}]", f"{entry!r} names no quantity of this network; write e.g. "
-                            f"\"z1[*]\", \"dW{spec.depth}[*,*]\", \"J\" or a group: {', '.join(GROUPS)}")
+            raise SpecError(f"{field}[{position}]", f"{entry!r} names no quantity of this network; write e.g. "
+                            f"\"z1[*]\", \"dW{spec.depth}[*,*]\", \"J\" or a group: {', '.join(GROUPS + SELECTIONS)}")
         chosen.update((q, None) for q in matched)
     if not chosen:
-        raise SpecError("exercise.ask", "asks for nothing on this network")
+        raise SpecError(field, "asks for nothing on this network")
     return tuple(sorted(chosen, key=lambda q: order_key(q, spec.depth)))
 
 
@@ -212,10 +230,19 @@ class VariantRecord:
     answers: str
     cost: float
     key: tuple  # (quantity name, answer text) pairs
+    blank: str = ""  # the student's blank answers file
 
 
-def write_manifest(folder, spec, seed: int, fmt: str, records) -> None:
-    """manifest.csv (one row per variant) and manifest.json (the same plus every answer)."""
+def significant_digits_of(exercise: ExerciseSpec) -> int:
+    """The precision policy of a pack: the [exercise] table's, else grading's default."""
+    from .derive.grading import DEFAULT_SIGNIFICANT_DIGITS
+
+    return DEFAULT_SIGNIFICANT_DIGITS if exercise.significant_digits is None else exercise.significant_digits
+
+
+def write_manifest(folder, spec, exercise: ExerciseSpec, seed: int, fmt: str, records) -> None:
+    """manifest.csv (one row per variant) and manifest.json (the same plus every answer), in the teacher's folder;
+    paths are relative to the pack (the folder that holds student/ and teacher/)."""
     import csv
     import io
     import json
@@ -224,17 +251,19 @@ def write_manifest(folder, spec, seed: int, fmt: str, records) -> None:
     from .files import write_atomic
 
     folder = Path(folder)
-    columns = ("variant", "seed", "spec", "exercise", "solution", "answers", "questions", "cost")
+    columns = ("variant", "seed", "spec", "exercise", "blank", "solution", "answers", "questions", "cost")
     table = io.StringIO(newline="")
     writer = csv.writer(table)
     writer.writerow(columns)
     for r in records:
-        writer.writerow((r.variant, r.seed, r.spec, r.exercise, r.solution, r.answers, len(r.key), format(r.cost, ".10g")))
+        writer.writerow((r.variant, r.seed, r.spec, r.exercise, r.blank, r.solution, r.answers, len(r.key),
+                         format(r.cost, ".10g")))
     write_atomic(folder / "manifest.csv", table.getvalue())
     document = {
         "source": spec.name, "title": spec.title, "seed": seed, "count": len(records), "format": fmt,
-        "rng": "numpy.random.default_rng([seed, variant])",
-        "variants": [{"variant": r.variant, "seed": r.seed, "spec": r.spec, "exercise": r.exercise,
+        "rng": "numpy.random.default_rng([seed, variant])", "questions": list(exercise.ask),
+        "significant_digits": significant_digits_of(exercise),
+        "variants": [{"variant": r.variant, "seed": r.seed, "spec": r.spec, "exercise": r.exercise, "blank": r.blank,
                       "solution": r.solution, "answers": r.answers, "cost": r.cost, "key": dict(r.key)}
                      for r in records],
     }

@@ -88,3 +88,13 @@ def typed(mapping: Mapping, key: str, kind, default, limits: Limits = DEFAULT_LI
     if kind is str and not isinstance(value, str):
         raise SpecError(key, f"{short(value)} must be a string")
     return value
+
+
+MAX_SIGNIFICANT_DIGITS = 15  # a float64 carries about 15 significant digits: asking more could never be met
+
+
+def significant_digits_setting(value: Any, where: str) -> int:
+    """A precision policy setting: a whole number from 0 (no minimum) to MAX_SIGNIFICANT_DIGITS."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SIGNIFICANT_DIGITS:
+        raise SpecError(where, f"{short(value)} must be a whole number from 0 to {MAX_SIGNIFICANT_DIGITS}")
+    return value

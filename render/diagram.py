@@ -257,9 +257,10 @@ padding:4px 8px;border-radius:4px;box-shadow:0 2px 6px rgba(0,0,0,.3);white-spac
 STYLE = STYLE.replace("&", ".nnsteps-diagram")  # & stands for the svg root
 
 
-def network_svg(derivation, printer_labels: dict | None = None, sample: int = 1) -> str:
+def network_svg(derivation, printer_labels: dict | None = None, sample: int = 1, given_only: bool = False) -> str:
     """Inline <svg> of the network with the values of one sample; `printer_labels` may rename the
-    letters {"x", "z", "w", "J"} (e.g. {"x": "a", "J": "C"})."""
+    letters {"x", "z", "w", "J"} (e.g. {"x": "a", "J": "C"}). `given_only` (exercise sheets) shows the given
+    numbers alone: inputs, weights and biases (above each receptor), nothing computed from them."""
     d, spec = derivation, derivation.spec
     lay, v, nm = layout(spec.layers), _values(derivation, sample), _names(printer_labels)
     show_values = not lay.compact
@@ -275,11 +276,11 @@ def network_svg(derivation, printer_labels: dict | None = None, sample: int = 1)
                    f'<text class="nn-sub" x="{row[0].x:.1f}" y="38" text-anchor="middle">{escape(sub)}</text>')
     for e in lay.edges:
         key, name = (e.layer, e.i, e.j), _plain(nm["w"], e.layer, e.i, e.j)
-        grad = f"∂{nm['J']}/∂{name} = {_num(v.g[key])}"
+        grad = "" if given_only else f"∂{nm['J']}/∂{name} = {_num(v.g[key])}"
         out.append(f'<g class="nn-weight nn-el" id="nn-w{e.layer}-{e.i}-{e.j}" data-param="W{e.layer}[{e.i},{e.j}]" '
                    f'data-from="nn-x{e.layer - 1}-{e.i}" data-to="nn-x{e.layer}-{e.j}" '
                    f'data-label="{name} = {_num(v.w[key])}" data-grad="{escape(grad)}" '
-                   f'><title>{name} = {_num(v.w[key])}; {escape(grad)}</title>'
+                   f'><title>{name} = {_num(v.w[key])}{"; " + escape(grad) if grad else ""}</title>'
                    f'<line class="nn-line" x1="{e.x1:.1f}" y1="{e.y1:.1f}" x2="{e.x2:.1f}" y2="{e.y2:.1f}"/>'
                    f'<line class="nn-hit" x1="{e.x1:.1f}" y1="{e.y1:.1f}" x2="{e.x2:.1f}" y2="{e.y2:.1f}"/>')
         if e.label is not None:  # name just above the line, value just below, both turned along it
@@ -302,29 +303,33 @@ def network_svg(derivation, printer_labels: dict | None = None, sample: int = 1)
             if l:  # receptor square on the neuron's left; its value above it
                 qx = n.x - R - SQ - 1
                 zt = f"{_plain(nm['z'], l, k)} = {_num(v.z[l, k])} (bias {_num(v.b[l, k])})"
+                if given_only:
+                    zt = f"{_plain(nm['z'], l, k)}: bias {_num(v.b[l, k])}"
                 out.append(f'<g class="nn-receptor nn-el" id="nn-z{l}-{k}" data-layer="{l}" data-index="{k}">'
                            f'<title>{zt}</title><rect x="{qx:.1f}" y="{n.y - SQ / 2:.1f}" width="{SQ:.0f}" '
                            f'height="{SQ:.0f}" rx="2"/><text class="nn-name" x="{qx + SQ / 2 - 2:.1f}" '
                            f'y="{n.y + 4:.1f}" text-anchor="middle">{_tspan(nm["z"], l, str(k), 11)}</text>')
                 if show_values:
                     out.append(f'<text class="nn-val" x="{qx + SQ / 2:.1f}" y="{n.y - SQ / 2 - 5:.1f}" '
-                               f'text-anchor="middle">{_num(v.z[l, k])}</text>')
+                               f'text-anchor="middle">{"b " + _num(v.b[l, k]) if given_only else _num(v.z[l, k])}</text>')
                 out.append("</g>")
-            xt = f"{_plain(nm['x'], l, k)} = {_num(v.x[l, k])}"
+            hidden = given_only and l > 0  # computed from the given numbers: left to the reader
+            xt = _plain(nm['x'], l, k) if hidden else f"{_plain(nm['x'], l, k)} = {_num(v.x[l, k])}"
             out.append(f'<g class="nn-neuron nn-el" id="nn-x{l}-{k}" data-layer="{l}" data-index="{k}" '
                        f'tabindex="0"><title>{xt}</title><circle cx="{n.x:.1f}" cy="{n.y:.1f}" r="{R:.0f}"/>'
                        f'<text class="nn-name" x="{n.x - 2:.1f}" y="{n.y + 4:.1f}" text-anchor="middle">'
                        f'{_tspan(nm["x"], l, str(k), 13)}</text>')
-            if show_values:
+            if show_values and not hidden:
                 out.append(f'<text class="nn-val" x="{n.x:.1f}" y="{n.y + R + 14:.1f}" '
                            f'text-anchor="middle">{_num(v.x[l, k])}</text>')
             out.append("</g>")
     jname = escape(nm["J"])
-    out.append(f'<g class="nn-cost nn-el" id="nn-J"><title>{jname} = {_num(v.cost)} (cost over the batch)</title>'
+    cost = "" if given_only else _num(v.cost)
+    out.append(f'<g class="nn-cost nn-el" id="nn-J"><title>{jname}{" = " + cost if cost else ""} (cost over the batch)</title>'
                f'<rect x="{cx - 28:.1f}" y="{cy - 16:.1f}" width="56" height="32" rx="6"/>'
                f'<text x="{cx:.1f}" y="{cy + 6:.1f}" text-anchor="middle" font-size="17" font-style="italic">'
                f'{jname}</text><text class="nn-val" x="{cx:.1f}" y="{cy + 32:.1f}" text-anchor="middle">'
-               f'{_num(v.cost)}</text></g>')
+               f'{cost}</text></g>')
     out.append("</svg>")
     return "\n".join(out)
 

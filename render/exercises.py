@@ -1,8 +1,13 @@
-"""Section 9: "Your turn" exercises drawn from the same network, each with a worked solution."""
+"""Section 9: "Your turn" exercises drawn from the same network, each with a worked solution.
+
+Every task asks for a number the body does not show: the body works the first step at the given parameters (and its
+matrix form and verification table list every delta and gradient there), so the tasks work one step later, at the
+parameters after the first update, or with another learning rate.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+import dataclasses
 
 import numpy as np
 
@@ -26,16 +31,32 @@ def forward_again(ctx: Context) -> Exercise | None:
         return None
     params = d.training.trajectory[1]
     state = d.compiled.forward(params, d.X)
+    cost = ctx.num(ctx.number(d.training.history[1]))
     question = (Paragraph(text("Take the parameters after the first update (section 7) and run sample 1 through the "
-                               "network again. What are the receptors of each layer, the output, and the batch cost?")),)
+                               "network again. What are the receptors of each layer and the output? Check yourself: "
+                               "with them the batch cost is ", M(f"{ctx.J} = {cost}"), ", as section 7 says.")),)
     solution = []
     for l in range(1, L + 1):
         pieces = [f"{ctx.names('z', l)} = {ctx.matrix(state.zs[l][0])}", f"{ctx.names('x', l)} = {ctx.matrix(state.xs[l][0])}"]
         solution += [Math(m) for m in side_by_side(pieces)]
-    cost = ctx.num(ctx.number(d.training.history[1]))
     before = ctx.num(ctx.number(d.training.history[0]))
     solution.append(Paragraph(text("The batch cost becomes ", M(f"{ctx.J} = {cost}"), ", down from ", M(before), ".")))
-    return Exercise("exercise-forward", text("Forward pass after one step"), question, tuple(solution))
+    outputs = tuple(ctx.num(ctx.number(v)) for v in state.xs[L][0])
+    return Exercise("exercise-forward", text("Forward pass after one step"), question, tuple(solution), outputs)
+
+
+def one_step_later(ctx: Context) -> Context:
+    """The same network at the parameters after the first update: the numbers of a second step, never in the body."""
+    d = ctx.d
+    params = d.training.trajectory[1]
+    forward = d.compiled.forward(params, d.X)
+    backward = d.compiled.backward(params, forward, d.Y)
+    training = dataclasses.replace(d.training, trajectory=d.training.trajectory[1:], history=d.training.history[1:])
+    later = dataclasses.replace(d, forward=forward, backward=backward, training=training, checks=())
+    return Context(later, ctx.notation, ctx.detail, ctx.digits)
+
+
+AFTER = "With the parameters after the first update (section 7) and the forward pass of the first task: "
 
 
 def output_gradient(ctx: Context) -> Exercise:
@@ -45,8 +66,8 @@ def output_gradient(ctx: Context) -> Exercise:
     i, j = _largest(per_sample)
     symbol, name, _ = parameter(ctx, L, i, j)
     which = f"sample {sample}" if n > 1 else "the sample"
-    question = (Paragraph(text("Write the chain rule for ", M(ctx.partial(_cost_tex(ctx, d.net.J, sample), symbol)), f" for {which} as a product "
-                               "of local derivatives, give each factor's value, and multiply.")),)
+    question = (Paragraph(text(AFTER + "write the chain rule for ", M(ctx.partial(_cost_tex(ctx, d.net.J, sample), symbol)),
+                               f" for {which} as a product of local derivatives, give each factor's value, and multiply.")),)
     solution, values = [], []
     for path in d.paths(name):
         solution.extend(factor_step(ctx, f, sample) for f in path.factors)
@@ -57,7 +78,9 @@ def output_gradient(ctx: Context) -> Exercise:
         total = signed_sum([ctx.number(v) for v in values], ctx.digits)
         lhs = ctx.partial(_cost_tex(ctx, d.net.J, sample), symbol)
         solution.append(Step(lhs, total, "", ctx.num(ctx.number(sum(values)))))
-    return Exercise("exercise-output", text("A derivative at the output layer"), question, tuple(solution))
+    answer = ctx.num(ctx.number(sum(values)))
+    return Exercise("exercise-output", text("A derivative at the output layer, one step later"), question,
+                    tuple(solution), (answer,))
 
 
 def hidden_delta(ctx: Context) -> Exercise | None:
@@ -67,9 +90,24 @@ def hidden_delta(ctx: Context) -> Exercise | None:
     (k,) = _largest(d.backward.deltas[1][n - 1])
     symbol = d.net.delta(1, k)
     which = f"sample {n}" if n > 1 else "the sample"
-    question = (Paragraph(text("Use the deltas of layer 2 and the delta recursion to compute ", M(ctx.tex(symbol)),
-                               f" for {which}.")),)
-    return Exercise("exercise-delta", text("A delta in the first hidden layer"), question, (hidden_delta_step(ctx, 1, k, n),))
+    question = (Paragraph(text(AFTER + "compute the deltas of layer 2 and, with the delta recursion, ",
+                               M(ctx.tex(symbol)), f" for {which}.")),)
+    steps = earlier_deltas(ctx, 2, n) + (hidden_delta_step(ctx, 1, k, n),)
+    return Exercise("exercise-delta", text("A delta in the first hidden layer, one step later"), question, steps,
+                    (ctx.num(ctx.number(d.backward.deltas[1][n - 1][k - 1])),))
+
+
+def earlier_deltas(ctx: Context, down_to: int, sample: int = 1) -> tuple:
+    """The deltas from the output layer down to layer `down_to` that a task builds on (at full detail only)."""
+    from .backward import output_delta_step
+
+    if not ctx.full:
+        return ()
+    L, steps = ctx.spec.depth, []
+    for l in range(L, down_to - 1, -1):
+        for k in range(1, ctx.spec.layers[l] + 1):
+            steps.append(output_delta_step(ctx, k, sample) if l == L else hidden_delta_step(ctx, l, k, sample))
+    return tuple(steps)
 
 
 def doubled_rate(ctx: Context) -> Exercise | None:
@@ -86,12 +124,16 @@ def doubled_rate(ctx: Context) -> Exercise | None:
     # the spec's update rule at the doubled rate, one step
     new = d.rule.with_rate(rate).step(f"W{L}", old, grad, {})[0]
     # a hypothetical value: not linked to the diagram's w (which shows the spec's own rate)
-    step = replace(update_explainer(d.rule.name).scalar_step(ctx, symbol, old, rate, grad, new), symbols=())
-    return Exercise("exercise-rate", text("A larger learning rate"), question, (step,))
+    step = dataclasses.replace(update_explainer(d.rule.name).scalar_step(ctx, symbol, old, rate, grad, new), symbols=())
+    return Exercise("exercise-rate", text("A larger learning rate"), question, (step,), (ctx.num(ctx.number(new)),))
 
 
 def exercises(ctx: Context) -> tuple:
-    found = [forward_again(ctx), output_gradient(ctx), hidden_delta(ctx), doubled_rate(ctx)]
+    """The tasks; without an update (steps = 0) there is no later step, and the body's own chain rule is asked again."""
+    if ctx.spec.steps == 0:
+        return tuple(e for e in (output_gradient(ctx), hidden_delta(ctx)) if e is not None)
+    later = one_step_later(ctx)
+    found = [forward_again(ctx), output_gradient(later), hidden_delta(later), doubled_rate(ctx)]
     return tuple(e for e in found if e is not None)
 
 

@@ -152,6 +152,7 @@ class Exercise:
     title: Text
     question: tuple
     solution: tuple
+    asked: tuple = ()  # the numbers asked for, as the solution prints them (none of them appears in the body)
     kind: ClassVar[str] = "exercise"
 
 

@@ -83,10 +83,11 @@ def test_files_are_deterministic_for_a_seed(spec_file, tmp_path):
     assert _run(spec_file, "--count", 3, "--seed", 11, "-o", tmp_path / "a", "--jobs", 2, "--format", "md") == 0
     assert _run(spec_file, "--count", 3, "--seed", 11, "-o", tmp_path / "b", "--jobs", 1, "--format", "md") == 0
     assert _run(spec_file, "--count", 3, "--seed", 12, "-o", tmp_path / "c", "--jobs", 1, "--format", "md") == 0
-    for name in ("v001/spec.toml", "v003/answers.toml", "v002/exercise.md", "v002/solution.md", "manifest.csv"):
+    for name in ("teacher/v001/spec.toml", "teacher/v003/answers.toml", "student/v002/exercise.md",
+                 "student/v002/answers.toml", "teacher/v002/solution.md", "teacher/manifest.csv"):
         assert (tmp_path / "a" / name).read_text() == (tmp_path / "b" / name).read_text()
-    assert (tmp_path / "a/v001/answers.toml").read_text() != (tmp_path / "c/v001/answers.toml").read_text()
-    assert (tmp_path / "a/v001/spec.toml").read_text() != (tmp_path / "a/v002/spec.toml").read_text()
+    assert (tmp_path / "a/teacher/v001/answers.toml").read_text() != (tmp_path / "c/teacher/v001/answers.toml").read_text()
+    assert (tmp_path / "a/teacher/v001/spec.toml").read_text() != (tmp_path / "a/teacher/v002/spec.toml").read_text()
 
 
 @pytest.mark.parametrize("network", ["tutorial", "xor-softmax", "chain", "SPEC"])
@@ -95,8 +96,8 @@ def test_each_key_passes_check_and_a_perturbed_key_fails(network, spec_file, tmp
     out = tmp_path / "out"
     assert _run(source, "--count", 3, "--seed", 1, "-o", out, "--jobs", 1, "--format", "md") == 0
     for variant in ("v001", "v002", "v003"):
-        assert main(["check", str(out / variant / "spec.toml"), str(out / variant / "answers.toml")]) == 0
-    key = (out / "v002/answers.toml").read_text().splitlines()
+        assert main(["check", str(out / "teacher" / variant / "spec.toml"), str(out / "teacher" / variant / "answers.toml")]) == 0
+    key = (out / "teacher/v002/answers.toml").read_text().splitlines()
     line = next(i for i, text in enumerate(key) if text.startswith('"') and "yhat" in text or text.startswith('"x'))
     name, value = key[line].split(" = ")
     number = value.strip('"')
@@ -104,20 +105,20 @@ def test_each_key_passes_check_and_a_perturbed_key_fails(network, spec_file, tmp
     perturbed = tmp_path / "perturbed.toml"
     perturbed.write_text("\n".join(key) + "\n")
     capsys.readouterr()
-    assert main(["check", str(out / "v002/spec.toml"), str(perturbed)]) == 1
+    assert main(["check", str(out / "teacher/v002/spec.toml"), str(perturbed)]) == 1
     assert "first wrong step" in capsys.readouterr().out
 
 
 def test_manifests(spec_file, tmp_path):
     out = tmp_path / "out"
     assert _run(spec_file, "--count", 4, "--seed", 2, "-o", out, "--jobs", 2, "--format", "md") == 0
-    rows = list(csv.DictReader((out / "manifest.csv").open()))
-    assert [r["variant"] for r in rows] == ["1", "2", "3", "4"] and rows[0]["answers"] == "v001/answers.toml"
-    document = json.loads((out / "manifest.json").read_text())
+    rows = list(csv.DictReader((out / "teacher/manifest.csv").open()))
+    assert [r["variant"] for r in rows] == ["1", "2", "3", "4"] and rows[0]["answers"] == "teacher/v001/answers.toml"
+    document = json.loads((out / "teacher/manifest.json").read_text())
     assert document["count"] == 4 and document["seed"] == 2
     assert set(document["variants"][0]["key"]) >= {"z1[1]", "J", "W2[2,1]@after"}
     for row in rows:
-        for column in ("spec", "exercise", "solution", "answers"):
+        for column in ("spec", "exercise", "blank", "solution", "answers"):
             assert (out / row[column]).is_file()
 
 

@@ -222,7 +222,7 @@ def test_hostile_name_stays_in_the_working_folder(tmp_path, monkeypatch, capsys)
     assert exercises(spec, "--count", 1) == 0
     assert not escape.exists()
     (made,) = os.listdir(work)
-    assert made == "exercises-" + file_stem(f'{"/.." * 30}{escape}') and "/" not in made and (work / made / "manifest.json").is_file()
+    assert made == "exercises-" + file_stem(f'{"/.." * 30}{escape}') and "/" not in made and (work / made / "teacher/manifest.json").is_file()
 
 
 def load_tutorial() -> str:
@@ -241,8 +241,8 @@ def test_rerun_refuses_without_force_and_replaces_whole_with_it(tmp_path, capsys
     assert len(err.strip().splitlines()) == 1 and err.startswith("error: --output: ") and "--force" in err
     assert tree(out) == before
     assert exercises("tutorial", "--count", 2, "-o", out, "--force") == 0
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.csv", "manifest.json", "v001", "v002"]  # no stale v003
-    assert json.loads((out / "manifest.json").read_text())["count"] == 2
+    assert sorted(p.name for p in (out / "teacher").iterdir()) == ["manifest.csv", "manifest.json", "v001", "v002"]  # no stale v003
+    assert json.loads((out / "teacher/manifest.json").read_text())["count"] == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["set"]
 
 
@@ -251,11 +251,11 @@ def test_force_replaces_a_planted_link_not_its_target(tmp_path):
     assert exercises("tutorial", "--count", 1, "-o", out) == 0
     victim = tmp_path / "victim"
     victim.write_text("precious")
-    (out / "v001" / "spec.toml").unlink()
-    (out / "v001" / "spec.toml").symlink_to(victim)
+    (out / "teacher/v001" / "spec.toml").unlink()
+    (out / "teacher/v001" / "spec.toml").symlink_to(victim)
     assert exercises("tutorial", "--count", 1, "-o", out, "--force") == 0
     assert victim.read_text() == "precious"
-    assert not (out / "v001" / "spec.toml").is_symlink() and "layers" in (out / "v001" / "spec.toml").read_text()
+    assert not (out / "teacher/v001" / "spec.toml").is_symlink() and "layers" in (out / "teacher/v001" / "spec.toml").read_text()
 
 
 def test_force_never_deletes_a_folder_nnsteps_did_not_make(tmp_path, capsys):
@@ -263,7 +263,7 @@ def test_force_never_deletes_a_folder_nnsteps_did_not_make(tmp_path, capsys):
     mine.mkdir()
     (mine / "chapter1.tex").write_text("years of work")
     assert exercises("tutorial", "--count", 1, "-o", mine, "--force") == 2
-    assert "no manifest.json" in capsys.readouterr().err
+    assert "no teacher/manifest.json" in capsys.readouterr().err
     assert tree(mine) == {"chapter1.tex": b"years of work"}
     link = tmp_path / "link"
     link.symlink_to(mine)
@@ -272,7 +272,7 @@ def test_force_never_deletes_a_folder_nnsteps_did_not_make(tmp_path, capsys):
     empty = tmp_path / "empty"
     empty.mkdir()
     assert exercises("tutorial", "--count", 1, "-o", empty) == 0  # an empty folder holds nothing to lose
-    assert (empty / "manifest.json").is_file()
+    assert (empty / "teacher/manifest.json").is_file()
     assert exercises("tutorial", "--count", 1, "-o", ".") == 2
 
 
@@ -292,7 +292,8 @@ def test_an_error_leaves_nothing(jobs, tmp_path, capsys):
 def test_html_set_has_its_assets_and_nothing_staged(tmp_path):
     out = tmp_path / "set"
     assert main(["exercises", "--count", "2", "--jobs", "2", "-o", str(out), "--no-progress"]) == 0
-    assert (out / "assets").is_dir() and any((out / "assets").iterdir())
+    for part in ("student", "teacher"):  # each part links its own copy: either may be handed on alone
+        assert (out / part / "assets").is_dir() and any((out / part / "assets").iterdir())
     assert sorted(os.listdir(tmp_path)) == ["set"]
     no_strays(out)
     assert oct(out.stat().st_mode & 0o777) == oct(0o777 & ~files._umask())

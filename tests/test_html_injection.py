@@ -115,7 +115,8 @@ def test_exercise_sheet_and_solution_show_hostile_text_literally(browser, tmp_pa
                                     "parameters": PARAMS, "data": {"X": X, "Y": Y}}))
         run = _cli("exercises", spec, "--count", "1", "--jobs", "1", "--no-progress", "-o", tmp_path / key, cwd=tmp_path)
         assert run.returncode == 0, run.stderr
-        facts[key] = {name: load(browser, tmp_path / key / "v001" / f"{name}.html") for name in ("exercise", "solution")}
+        facts[key] = {name: load(browser, tmp_path / key / part / "v001" / f"{name}.html")
+                      for name, part in (("exercise", "student"), ("solution", "teacher"))}
     for name in ("exercise", "solution"):  # a variant's title is the spec's, with ", variant 1"
         assert_inert(facts["evil"][name], PAYLOAD + ", variant 1", facts["plain"][name])
 

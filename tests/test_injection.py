@@ -257,9 +257,9 @@ def test_train_and_exercises_write_toml_that_reads_back(tmp_path):
     out = tmp_path / "ex"
     run = nnsteps_cli("exercises", spec, "--count", "1", "--jobs", "1", "--format", "md", "--no-progress", "-o", out)
     assert run.returncode == 0, run.stderr
-    answers = tomllib.loads((out / "v001" / "answers.toml").read_text(encoding="utf-8"))
+    answers = tomllib.loads((out / "teacher" / "v001" / "answers.toml").read_text(encoding="utf-8"))
     assert set(answers) == {"meta", "answers"} and answers["meta"]["source"] == name
     assert set(answers["meta"]) == {"spec", "source", "seed", "variant"}
-    assert load_spec(out / "v001" / "spec.toml").title.startswith(title)  # "..., variant 1"
-    graded = nnsteps_cli("check", out / "v001" / "spec.toml", out / "v001" / "answers.toml")
+    assert load_spec(out / "teacher" / "v001" / "spec.toml").title.startswith(title)  # "..., variant 1"
+    graded = nnsteps_cli("check", out / "teacher" / "v001" / "spec.toml", out / "teacher" / "v001" / "answers.toml")
     assert graded.returncode == 0, graded.stdout + graded.stderr

@@ -64,7 +64,8 @@ def wait_for(condition, seconds: float = 120):
 
 
 def staged_variant(folder: Path) -> bool:
-    return any(stage.name.startswith(".nnsteps-stage-") and any(p.name.startswith("v") for p in stage.iterdir())
+    """A variant folder is being written in a staged pack (under its student/ or teacher/ part)."""
+    return any(stage.name.startswith(".nnsteps-stage-") and any(p.name.startswith("v") for p in stage.glob("*/*"))
                for stage in folder.iterdir() if stage.is_dir())
 
 

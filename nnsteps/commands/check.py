@@ -1,4 +1,5 @@
-"""`nnsteps check SPEC ANSWERS [--json] [--report FILE] [--rtol R] [--atol A]`: grade hand-computed numbers."""
+"""`nnsteps check SPEC ANSWERS [--json] [--report FILE] [--significant-digits N] [--rtol R] [--atol A]`, or
+`nnsteps check SPEC --template [-o FILE]`: grade hand-computed numbers, or write a blank answers file."""
 
 import json
 
@@ -7,12 +8,22 @@ EXIT_WRONG = 1
 
 def add_parser(subparsers):
     parser = subparsers.add_parser(
-        "check", help="grade hand-computed numbers: first wrong step, carried errors, likely mistake",
+        "check", help="grade hand-computed numbers: first wrong step, carried errors, too coarse answers, likely "
+             "mistake; --template writes a blank answers file",
         description="Grade an answers file ([answers] table of quantity names and numbers) against a spec. "
-                    "A number is right when the correct value, rounded to the digits written, equals it. "
-                    "Exit 0: all right; 1: some wrong; 2: bad spec or answers file.")
+                    "A number is right when the correct value, rounded to the digits written, equals it, and it "
+                    "carries enough significant digits (default 3) unless it is exact; a number that rounds right "
+                    "with fewer digits is too coarse. "
+                    "Exit 0: all right; 1: some wrong or too coarse; 2: bad spec or answers file.")
     parser.add_argument("spec", help="spec file or built-in name")
-    parser.add_argument("answers", help="answers file (TOML/JSON) or a shipped name such as tutorial000-printed")
+    parser.add_argument("answers", nargs="?",
+                        help="answers file (TOML/JSON) or a shipped name such as tutorial000-printed")
+    parser.add_argument("--template", action="store_true",
+                        help="write a blank answers file (the quantities the spec's [exercise] asks, in order) instead")
+    parser.add_argument("-o", "--output", metavar="FILE", help="with --template: write it to FILE (default: print it)")
+    parser.add_argument("--significant-digits", type=_digits_setting, metavar="N",
+                        help="least significant digits an answer must carry unless exact (default: the answers file's "
+                             "[precision], else the spec's [exercise], else 3; 0 turns the policy off)")
     parser.add_argument("--json", action="store_true", help="print JSON for autograders")
     parser.add_argument("--report", metavar="FILE", help="also write a report with worked steps (.html or .md)")
     parser.add_argument("--rtol", type=_non_negative, metavar="R", help="relative tolerance instead of the rounding rule")
@@ -33,13 +44,40 @@ def _non_negative(text: str) -> float:
     return value
 
 
+def _digits_setting(text: str) -> int:
+    import argparse
+
+    from ..fields import MAX_SIGNIFICANT_DIGITS
+
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_SIGNIFICANT_DIGITS:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number from 0 to {MAX_SIGNIFICANT_DIGITS}")
+    return int(text)
+
+
+def significant_digits(flag, answers_file, spec) -> int:
+    """The precision policy: the command line, else the answers file's [precision], else the spec's [exercise]."""
+    from ..derive.grading import DEFAULT_SIGNIFICANT_DIGITS
+
+    for setting in (flag, answers_file.significant_digits if answers_file else None,
+                    spec.exercise.significant_digits if spec.exercise else None):
+        if setting is not None:
+            return setting
+    return DEFAULT_SIGNIFICANT_DIGITS
+
+
 def run(args) -> int:
-    from ..answers import load_answers
+    from ..answers_file import read_answers_file
     from ..derive.derivation import derive
     from ..derive.errors import SpecError
     from ..derive.grading import Tolerance, grade
     from ..spec import load_spec
 
+    if args.template:
+        return write_template(args)
+    if args.answers is None:
+        raise SpecError("answers", "name an answers file to check, or write a blank one with --template")
+    if args.output:
+        raise SpecError("--output", "writes the blank answers file of --template; a report is --report FILE")
     report_format = None
     if args.report:
         report_format = _report_format(args.report)
@@ -50,9 +88,10 @@ def run(args) -> int:
     limits = limits_of(args)
     check_digits(args.digits, limits)
     spec = load_spec(args.spec, limits)
-    answers = load_answers(args.answers, spec)
+    answers_file = read_answers_file(args.answers, spec)
     derivation = derive(spec)
-    result = grade(derivation, answers, Tolerance(args.rtol, args.atol))
+    tolerance = Tolerance(args.rtol, args.atol, significant_digits(args.significant_digits, answers_file, spec))
+    result = grade(derivation, answers_file.answers, tolerance)
     if args.json:
         print(json.dumps(result.to_json(), indent=1, ensure_ascii=False))
     else:
@@ -60,6 +99,26 @@ def run(args) -> int:
     if report_format:
         write_report(derivation, result, args.report, report_format, args.answers, args.digits)
     return 0 if result.all_right else EXIT_WRONG
+
+
+def write_template(args) -> int:
+    """The blank answers file of the spec's asked quantities, printed or written to -o FILE."""
+    from ..answers_template import template_for
+    from ..derive.errors import SpecError
+    from ..files import write_output
+    from ..spec import load_spec
+    from . import limits_of
+
+    if args.answers is not None:
+        raise SpecError("--template", "writes a blank answers file: give the spec alone")
+    spec = load_spec(args.spec, limits_of(args))
+    text = template_for(spec, significant_digits(args.significant_digits, None, spec))
+    if args.output:
+        write_output(args.output, text, field="--output")
+        print(f"wrote {args.output}")
+    else:
+        print(text, end="")
+    return 0
 
 
 def _report_format(path: str):
@@ -71,6 +130,8 @@ def verdict(row) -> str:
     """The last column: ✓, or ✗ with first-step, carried and diagnosis notes."""
     if row.right:
         return "✓"
+    if row.coarse:
+        return "~ too coarse: right at the digits written, but give more significant digits"
     parts = ["✗"]
     if row.first_wrong:
         parts.append("← first wrong step")
@@ -97,17 +158,24 @@ def grade_table(result, spec, digits: int = 6) -> str:
              + one_line(spec.name + (f" ({spec.title})" if spec.title else "")), ""]  # user text: no terminal escapes
     for row in [header] + body:
         lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
-    wrong = result.wrong
-    lines.append("")
-    if not wrong:
-        lines.append(f"All {len(result.rows)} right.")
-        return "\n".join(lines)
-    carried = sum(1 for row in wrong if row.carried)
-    summary = f"{len(result.rows) - len(wrong)} of {len(result.rows)} right; first wrong step: {result.first_wrong.name}"
-    if carried:
-        summary += f"; {carried} of the {len(wrong)} wrong follow from earlier wrong numbers"
-    lines.append(summary + ".")
+    lines += ["", f"Precision: {result.tolerance.policy_text()}.", summary_line(result)]
     return "\n".join(lines)
+
+
+def summary_line(result) -> str:
+    """All right, or how many are right, too coarse and wrong, and the first wrong step."""
+    total, wrong, coarse = len(result.rows), result.wrong, result.coarse
+    if result.all_right:
+        return f"All {total} right."
+    summary = f"{result.right_count} of {total} right"
+    if coarse:
+        summary += f"; {len(coarse)} too coarse"
+    if wrong:
+        summary += f"; first wrong step: {result.first_wrong.name}"
+        carried = sum(1 for row in wrong if row.carried)
+        if carried:
+            summary += f"; {carried} of the {len(wrong)} wrong follow from earlier wrong numbers"
+    return summary + "."
 
 
 def correct_steps(ctx, q) -> tuple:
@@ -145,7 +213,8 @@ def correct_steps(ctx, q) -> tuple:
     return (Paragraph(text(f"{words.capitalize() or 'Given'}:")), Math(f"{symbol} = {value}"))
 
 
-def write_report(derivation, result, path: str, fmt: str, answers_name: str, digits: int = 6) -> None:
+def write_report(derivation, result, path: str, fmt: str, answers_name: str, digits: int = 6, assets_folder: str = "",
+                 student: str = "") -> None:
     """The report: every answer with its verdict, then the correct worked step of each wrong one."""
     from pathlib import Path
 
@@ -161,25 +230,24 @@ def write_report(derivation, result, path: str, fmt: str, answers_name: str, dig
     for row in result.rows:
         symbol, words = quantity_tex(ctx, row.answer.quantity)
         rows.append({"name": row.name, "symbol": symbol, "theirs": row.answer.text, "right": row.right,
+                     "status": row.status,
                      "correct": format_number(row.correct, digits), "rule": row.rule, "verdict": verdict(row),
                      "first": row.first_wrong})
-        if not row.right:
+        if row.status == "wrong":
             title = text(f"{row.name}: yours {row.answer.text}, correct {format_number(row.correct, digits)}")
             items = correct_steps(ctx, row.answer.quantity) + (Paragraph(text(verdict(row))),)
             anchor = "step-" + "".join(c if c.isalnum() else "-" for c in row.answer.quantity.name)
             worked.append(Group(anchor, title, tuple(items)))
-    wrong = result.wrong
-    summary = (f"All {len(rows)} answers are right." if not wrong else
-               f"{len(rows) - len(wrong)} of {len(rows)} answers are right; the first wrong step is "
-               f"{result.first_wrong.name}.")
+    summary = summary_line(result)
     tolerance = result.tolerance
-    values = dict(title=f"Check of {Path(str(answers_name)).name} against {derivation.spec.title or derivation.spec.name}",
+    whose = f"{student}'s answers" if student else Path(str(answers_name)).name
+    values = dict(title=f"Check of {whose} against {derivation.spec.title or derivation.spec.name}",
                   summary=summary, rows=rows, worked=tuple(worked), spec_name=derivation.spec.name,
-                  answers_name=str(answers_name), figures={},
+                  answers_name=str(answers_name), figures={}, precision=tolerance.policy_text(),
                   tolerance="" if not tolerance.given else
                   f" (here replaced by |yours - correct| <= {tolerance.atol or 0:g} + {tolerance.rtol or 0:g} |correct|)")
     if fmt == "html":
         from ..render.html import assets
 
-        values["assets"] = assets("")
+        values["assets"] = assets("", assets_folder)
     write_output(path, environment(fmt).get_template(f"check_report.{fmt}").render(**values), field="--report")
