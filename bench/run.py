@@ -1,4 +1,4 @@
-"""nnsteps benchmarks (issue 6): `python bench/run.py [--quick] [--json FILE]` prints a table of medians with same-run ratios.
+"""nnsteps benchmarks: `python bench/run.py [--quick] [--runs N] [--check] [--json FILE]` prints medians with same-run ratios.
 
 Items: cold `nnsteps render tutorial --to html,tex,md` vs cold `python -c "import sympy, numpy, jinja2"`;
 `nnsteps --help` and `nnsteps examples`; all gradient formulas plus one-sample numbers for [2,3,2,1], [4,8,8,3],
@@ -7,7 +7,9 @@ the compiled gradient function vs the exported module, a hand-written NumPy back
 (float64, CPU; only when torch is installed: `pip install -e .[bench]`) at batch 1 and 1000; 200 exercise
 variants of the tutorial with --jobs 2. An item whose command is not available is skipped with a note.
 --quick (for CI, tests/test_bench_quick.py): small sizes, one or two repeats; it checks that the gradient
-functions agree and reports scaling, and never asserts absolute times. Exit 1 when a correctness check fails.
+functions agree and reports scaling, and never asserts absolute times. Every item runs twice by default (--runs),
+each run's ratio is shown, and a target counts as met only when every run meets it; --check exits 1 on a miss.
+Exit 1 also when a correctness check fails. The machine (CPU model, cores, load average) is printed first.
 """
 
 from __future__ import annotations
@@ -97,8 +99,8 @@ def bench_startup(table: Table, repeats: int, work: str) -> None:
     table.add("bare imports, cold", 'python -c "import sympy, numpy, jinja2"', t["import"], "1.00x")
     if render:
         ratio = t["render"] / t["import"]
-        table.add("render tutorial, cold", "--to html,tex,md", t["render"], f"{ratio:.2f}x imports", "<= 2.0x imports",
-                  ratio <= 2.0, value=ratio)
+        table.add("render tutorial, cold", "--to html,tex,md", t["render"], f"{ratio:.2f}x imports", "<= 1.5x imports",
+                  ratio <= 1.5, value=ratio)
     else:
         table.skip("render tutorial, cold", "`nnsteps render` not available in this checkout")
     for name in ("help", "examples"):
@@ -120,13 +122,14 @@ def bench_derivation(table: Table, sizes, repeats: int) -> list[dict]:
                   "<= 2 s" if big else "", (m["gradients"] <= 2.0) if big else None)
         table.add(f"every delta formula {name}", "d.delta_formula(l, k)", m["deltas"], "")
         table.add(f"total {name}", "fresh process, after imports", m["total"], f"{m['total'] / n * 1e6:.0f} µs/param",
-                  "<= 3 s" if big else "", (m["total"] <= 3.0) if big else None)
+                  "<= 1.0 s" if big else "", (m["total"] <= 1.0) if big else None)
         figures.append({"layers": list(layers), **m, "per_parameter": per})
     per = [f["per_parameter"] for f in figures if f["parameters"] >= 100]
     if len(per) >= 2:
         spread = max(per) / min(per)
         span = f"{min(f['parameters'] for f in figures if f['parameters'] >= 100)}..{max(f['parameters'] for f in figures)} params"
-        table.add("linear: δ·x time per parameter, max/min", span, None, f"{spread:.2f}x", "<= 2x", spread <= 2.0, value=spread)
+        table.add("linear: δ·x time per parameter, max/min", span, None, f"{spread:.2f}x", "<= 1.5x", spread <= 1.5,
+                  value=spread)
     return figures
 
 
@@ -146,7 +149,7 @@ def bench_document(table: Table, repeats: int, work: str) -> None:
     path.write_text(trained_toml(mapping, {k: np.asarray(v, dtype=float) for k, v in d.params.items()}))
     argv = _nnsteps() + ["render", str(path), "--detail", "summary", "--to", "html", "-o", os.path.join(work, "doc")]
     t = cold({"doc": argv}, repeats, work)["doc"]
-    table.add("[16,32,32,10] summary document, cold", "--detail summary --to html", t, "", "<= 1.5 s", t <= 1.5)
+    table.add("[16,32,32,10] summary document, cold", "--detail summary --to html", t, "", "<= 1.0 s", t <= 1.0)
 
 
 def bench_gradients(table: Table, sizes, batches, repeats: int) -> bool:
@@ -157,13 +160,13 @@ def bench_gradients(table: Table, sizes, batches, repeats: int) -> bool:
             agree &= t["agree"]
             name = "[" + ",".join(map(str, layers)) + f"] batch {batch}"
             table.add(f"hand-written NumPy backprop {name}", "per call", t["hand"], "1.00x")
+            bound = 1.15 if batch >= 1000 else 1.3  # issue 18: a careful person's NumPy, at every size
             ratio = t["compiled"] / t["hand"]
-            target = "<= 1.3x hand" if batch >= 1000 else ""
             table.add(f"compiled d.gradient_function() {name}", "per call", t["compiled"], f"{ratio:.2f}x hand",
-                      target, (ratio <= 1.3) if target else None, value=ratio)
+                      f"<= {bound}x hand", ratio <= bound, value=ratio)
             ratio = t["exported"] / t["hand"]
             table.add(f"exported NumPy module {name}", "per call", t["exported"], f"{ratio:.2f}x hand",
-                      target, (ratio <= 1.3) if target else None, value=ratio)
+                      f"<= {bound}x hand", ratio <= bound, value=ratio)
             if "torch" in t:
                 speed, exported = t["torch"] / t["compiled"], t["torch"] / t["exported"]
                 target = "compiled >= 2.5x faster" if batch == 1 else ""
@@ -184,9 +187,9 @@ def bench_exercises(table: Table, count: int, work: str) -> None:
     argv = _nnsteps() + ["exercises", "tutorial", "--count", str(count), "--jobs", "2", "--format", "html",
                          "--no-progress", "-o", os.path.join(work, "exercises")]
     t = cold({"exercises": argv}, 1, work, warm_up=False)["exercises"]
-    target = "<= 20 s" if count == 200 else ""
+    target = "<= 10 s" if count == 200 else ""
     table.add(f"{count} exercise variants of the tutorial, cold", "html, --jobs 2", t, f"{t / count * 1e3:.0f} ms/variant",
-              target, (t <= 20.0) if target else None)
+              target, (t <= 10.0) if target else None)
 
 
 def bench_grade(table: Table, count: int, work: str) -> None:
@@ -227,12 +230,58 @@ def machine() -> str:
             f"{os.getloadavg()[0]:.2f}")
 
 
+def combined(tables: list) -> Table:
+    """One table of several runs: the median time, every run's ratio (their spread), met only if met in every run."""
+    result = Table()
+    runs = [{(r["item"], r.get("setting")): r for r in t.records} for t in tables]
+    for record in tables[0].records:
+        key = (record["item"], record.get("setting"))
+        same = [run[key] for run in runs if key in run]
+        if "skipped" in record:
+            result.skip(record["item"], record["skipped"])
+            continue
+        seconds = [r["seconds"] for r in same if r.get("seconds") is not None]
+        verdicts = [r["met"] for r in same]
+        met = None if all(v is None for v in verdicts) else all(v is True for v in verdicts)
+        ratios = " / ".join(r["ratio"] for r in same if r.get("ratio"))
+        values = [r["value"] for r in same if r.get("value") is not None]
+        result.add(record["item"], record["setting"], statistics.median(seconds) if seconds else None, ratios,
+                   record["target"], met, runs=len(same), values=values, seconds_each=seconds)
+    return result
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes and few repeats (CI)")
     parser.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
+    parser.add_argument("--runs", type=int, default=None, metavar="N",
+                        help="run every item N times and report each run's ratio (default 2; 1 with --quick)")
+    parser.add_argument("--check", action="store_true", help="exit 1 when any target is missed in any run")
     args = parser.parse_args(argv)
-    table, quick, described = Table(), args.quick, machine()
+    quick, described = args.quick, machine()
+    print(f"machine: {described}", flush=True)
+    tables = []
+    for _ in range(args.runs or (1 if quick else 2)):
+        table, figures, agree = run_once(quick)
+        tables.append(table)
+    table = combined(tables) if len(tables) > 1 else tables[0]
+    print(table.render())
+    if args.json:
+        Path(args.json).write_text(json.dumps({"machine": described, "quick": quick, "runs": len(tables),
+                                               "rows": table.records, "derivation": figures, "agree": agree}, indent=1))
+    if not agree:
+        print("error: the gradient functions disagree", file=sys.stderr)
+        return 1
+    missed = [r["item"] for r in table.records if r.get("met") is False]
+    if args.check and missed:
+        print(f"error: {len(missed)} target(s) missed: {'; '.join(missed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_once(quick: bool) -> tuple:
+    """Every item once: (table, derivation figures, whether the gradient functions agree)."""
+    table = Table()
     with tempfile.TemporaryDirectory() as work:
         bench_startup(table, 1 if quick else 5, work)
         figures = bench_derivation(table, QUICK_SIZES if quick else FULL_SIZES, 1 if quick else 3)
@@ -242,14 +291,7 @@ def main(argv=None) -> int:
         agree = bench_gradients(table, sizes, (1, 1000), 3 if quick else 9)
         bench_exercises(table, 4 if quick else 200, work)
         bench_grade(table, 12 if quick else 300, work)
-    print(f"machine: {described}")
-    print(table.render())
-    if args.json:
-        Path(args.json).write_text(json.dumps({"machine": described, "quick": quick, "rows": table.records,
-                                               "derivation": figures, "agree": agree}, indent=1))
-    if not agree:
-        print("error: the gradient functions disagree", file=sys.stderr)
-    return 0 if agree else 1
+    return table, figures, agree
 
 
 if __name__ == "__main__":
