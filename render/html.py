@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from importlib import resources
 from typing import NamedTuple
 
@@ -41,8 +40,3 @@ def render_html(example: WorkedExample, env, figures: dict, inlined: Assets) -> 
     safe = {name: Markup(svg) for name, svg in figures.items()}
     return env.get_template("document.html").render(example=example, figures=safe, assets=inlined)
 
-
-def iframe(document: str, height: int = 720) -> str:
-    """A document inside an <iframe srcdoc>, for notebooks: its styles and scripts stay its own."""
-    return (f'<iframe srcdoc="{html.escape(document, quote=True)}" style="width:100%;height:{height}px;border:0" '
-            'title="nnsteps worked example"></iframe>')

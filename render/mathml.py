@@ -49,39 +49,53 @@ def _fence_flat(row: re.Match) -> str:
 
 
 def _merge_cell_styles(markup: str) -> str:
-    """`<mtd><mstyle a>…</mstyle></mtd>` -> `<mtd a>…</mtd>` (displaystyle and scriptlevel are global attributes).
+    """`<mtd><mstyle a>…</mstyle></mtd>` -> `<mtd a>…</mtd>` (displaystyle and scriptlevel are global attributes),
+    and a lone <mrow> in a <math> or <mtd> unwrapped (both lay out their children as an mrow already).
 
     scriptlevel="0" is dropped where no ancestor raises the script level, and displaystyle="false" inside a table,
     whose cells are compact already (MathML Core's user-agent style sheet).
     """
+    tokens = [token for token in TOKEN.split(markup) if token]
     out: list[str] = []
-    stack: list[tuple[str, bool]] = []  # (element name, whether its closing tag is dropped)
-    for token in TOKEN.split(markup):
-        if not token:
-            continue
-        if not token.startswith("<"):
+    stack: list[tuple[str, int, bool]] = []  # (element name, its index in out, whether its tags are dropped)
+    for i, token in enumerate(tokens):
+        if not token.startswith("<") or token.endswith("/>"):
             out.append(token)
-            continue
-        if token.startswith("</"):
-            name, dropped = stack.pop()
+        elif token.startswith("</"):
+            name, start, dropped = stack.pop()
+            if name == "mrow" and _lone_child(tokens, i, stack, out, start):
+                out[start], dropped = "", True
             if not dropped:
                 out.append(token)
-            continue
-        name = token[1:].split(" ", 1)[0].rstrip("/>")
-        if token.endswith("/>"):
+        else:
+            name = token[1:].split(" ", 1)[0].rstrip(">")
+            if name == "mstyle" and stack and stack[-1][0] == "mtd" and out and out[-1] == "<mtd>":
+                attributes = token[len("<mstyle"):-1]
+                if not any(parent in _SCRIPTING for parent, _, _ in stack):
+                    attributes = attributes.replace(' scriptlevel="0"', "")
+                attributes = attributes.replace(' displaystyle="false"', "")
+                out[-1] = f"<mtd{attributes}>"
+                stack.append((name, len(out) - 1, True))
+                continue
+            stack.append((name, len(out), False))
             out.append(token)
-            continue
-        if name == "mstyle" and stack and stack[-1][0] == "mtd" and out and out[-1] == "<mtd>":
-            attributes = token[len("<mstyle"):-1]
-            if not any(parent in _SCRIPTING for parent, _ in stack):
-                attributes = attributes.replace(' scriptlevel="0"', "")
-            attributes = attributes.replace(' displaystyle="false"', "")
-            out[-1] = f"<mtd{attributes}>"
-            stack.append((name, True))
-            continue
-        stack.append((name, False))
-        out.append(token)
     return "".join(out)
+
+
+def _lone_child(tokens: list[str], i: int, stack: list, out: list[str], start: int) -> bool:
+    """Whether the element that tokens[i] closes (opened at out[start]) is the only child of a <math> or <mtd>,
+    looking through an <mstyle> whose tags were dropped."""
+    after = i + 1
+    parents = list(stack)
+    while parents and parents[-1][2]:  # a dropped mstyle: its closing tag comes first, then the parent's
+        if after >= len(tokens) or tokens[after] != f"</{parents[-1][0]}>":
+            return False
+        parents.pop()
+        after += 1
+    if not parents or parents[-1][0] not in ("math", "mtd") or after >= len(tokens):
+        return False
+    name, _, _ = parents[-1]
+    return tokens[after] == f"</{name}>" and start > 0 and out[start - 1].startswith(f"<{name}")
 
 
 def compact(katex_output: str) -> str:

@@ -259,7 +259,8 @@ def test_repr_html_shows_the_document(tutorial):
 
     d = nnsteps.Network.from_file("chain").derive()
     html = d._repr_html_()
-    assert html.startswith("<iframe srcdoc=") and "A one-neuron-per-layer chain" in html
+    assert html.startswith('<div class="nnsteps-notebook') and "A one-neuron-per-layer chain" in html
+    assert "<iframe" not in html and "<script" not in html and "<math" in html  # issue 17: no iframe, no KaTeX copy
     assert Path(nnsteps.__file__).parent.joinpath("network.py").is_file()
 
 
