@@ -5,7 +5,8 @@ Items: cold `nnsteps render tutorial --to html,tex,md` vs cold `python -c "impor
 [16,32,32,10], [784,32,10] (fresh process each, time per parameter); the [16,32,32,10] summary document;
 the compiled gradient function vs the exported module, a hand-written NumPy backprop and torch autograd
 (float64, CPU; only when torch is installed: `pip install -e .[bench]`) at batch 1 and 1000; 200 exercise
-variants of the tutorial with --jobs 2. An item whose command is not available is skipped with a note.
+variants of the tutorial with --jobs 2; the tutorial's (and xor-softmax's) standalone HTML size and time to maths
+in Chromium (bench/page.py). An item whose command is not available is skipped with a note.
 --quick (for CI, tests/test_bench_quick.py): small sizes, one or two repeats; it checks that the gradient
 functions agree and reports scaling, and never asserts absolute times. Exit 1 when a correctness check fails.
 """
@@ -27,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cases  # noqa: E402
+import page  # noqa: E402
 
 FULL_SIZES = ((2, 3, 2, 1), (4, 8, 8, 3), (16, 32, 32, 10), (784, 32, 10))
 QUICK_SIZES = ((4, 8, 8, 3), (16, 32, 32, 10), (128, 32, 10))
@@ -226,6 +228,7 @@ def main(argv=None) -> int:
         sizes = ((2, 3, 2, 1),) if quick else ((2, 3, 2, 1), (16, 32, 32, 10))
         agree = bench_gradients(table, sizes, (1, 1000), 3 if quick else 9)
         bench_exercises(table, 4 if quick else 200, work)
+        page.bench_html(table, ("tutorial",) if quick else ("tutorial", "xor-softmax"), 1 if quick else 5, work)
     print(f"machine: {described}")
     print(table.render())
     if args.json:
