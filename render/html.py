@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from markupsafe import Markup
 
+from .mathml import save_cache
 from .records import WorkedExample
 
 LICENCE = "LICENSE-KaTeX.txt"  # the MathML is KaTeX's output; its notice travels with a document set
@@ -38,5 +39,7 @@ def assets(diagram_js: str = "", folder: str = "") -> Assets:
 def render_html(example: WorkedExample, env, figures: dict, inlined: Assets) -> str:
     """The HTML document; `figures` maps "diagram" and "cost-plot" to inline SVG."""
     safe = {name: Markup(svg) for name, svg in figures.items()}
-    return env.get_template("document.html").render(example=example, figures=safe, assets=inlined)
+    document = env.get_template("document.html").render(example=example, figures=safe, assets=inlined)
+    save_cache()  # a worker process never reaches exit handlers: keep its formulas now
+    return document
 

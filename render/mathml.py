@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import re
 import threading
@@ -9,9 +10,13 @@ from importlib import resources
 
 from markupsafe import Markup
 
+from .mathcache import FormulaCache
+
 # KaTeX's options: never run user commands (trust), never raise (a bad formula shows as a red katex-error span)
 _RENDER = ("(function (latex, display) { return katex.renderToString(latex, {displayMode: display, output: 'mathml',"
            " throwOnError: false, strict: 'ignore', trust: false}); })")
+KATEX_VERSION = "0.16.47"  # templates/html/vendor/README.md: a new KaTeX starts a new formula cache
+COMPACTION = 1  # bump when compact() changes its output, for the same reason
 _LOCK = threading.Lock()  # one QuickJS context per process; it must not run two calls at once
 TOKEN = re.compile(r"(<[^>]+>)")
 LONG_INLINE = 24  # visible characters of an inline formula above which it may not fit a 390 px screen
@@ -114,12 +119,29 @@ def compact(katex_output: str) -> str:
     return _merge_cell_styles(markup)
 
 
+@functools.lru_cache(maxsize=1)
+def _cache() -> FormulaCache:
+    cache = FormulaCache(f"katex{KATEX_VERSION}-{COMPACTION}")
+    atexit.register(cache.save)
+    return cache
+
+
 @functools.lru_cache(maxsize=4096)
 def mathml(latex: str, display: bool = False) -> str:
-    """One formula as MathML (display: a block); the same formula is typeset once per process."""
+    """One formula as MathML (display: a block); typeset once per process, and kept between runs (mathcache)."""
+    latex, display = str(latex), bool(display)
+    cached = _cache().get(latex, display)
+    if cached is not None:
+        return cached
     with _LOCK:
-        rendered = _katex()(str(latex), bool(display))
-    return compact(rendered)
+        rendered = compact(_katex()(latex, display))
+    _cache().put(latex, display, rendered)
+    return rendered
+
+
+def save_cache() -> None:
+    """Keep the formulas typeset so far for the next run (also done at exit)."""
+    _cache().save()
 
 
 def inline_math(latex) -> Markup:
