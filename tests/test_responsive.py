@@ -80,3 +80,15 @@ def test_no_formula_wider_than_the_screen(browser, documents, name, width):
     assert facts["displays"] > 0
     assert facts["faults"] == [], facts["faults"][:5]
     assert facts["page"] <= 0, f"the page scrolls sideways by {facts['page']} px at {width} px"
+
+
+def test_printed_formulas_are_not_clipped(browser, documents):
+    """On paper nothing scrolls: the scroll boxes of wide formulas open up, and every section is laid out."""
+    context, page = _open(browser, documents["tutorial"], 1280)
+    try:
+        page.emulate_media(media="print")
+        styles = page.evaluate("""() => Array.from(document.querySelectorAll('.math.display, .math.long, section'),
+            e => getComputedStyle(e).overflowX + ' ' + getComputedStyle(e).contentVisibility)""")
+    finally:
+        context.close()
+    assert styles and set(styles) == {"visible visible"}, set(styles)
