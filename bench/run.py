@@ -5,7 +5,8 @@ Items: cold `nnsteps render tutorial --to html,tex,md` vs cold `python -c "impor
 [16,32,32,10], [784,32,10] (fresh process each, time per parameter); the [16,32,32,10] summary document;
 the compiled gradient function vs the exported module, a hand-written NumPy backprop and torch autograd
 (float64, CPU; only when torch is installed: `pip install -e .[bench]`) at batch 1 and 1000; 200 exercise
-variants of the tutorial with --jobs 2. An item whose command is not available is skipped with a note.
+variants of the tutorial with --jobs 2; the tutorial's (and xor-softmax's) standalone HTML size and time to maths
+in Chromium (bench/page.py). An item whose command is not available is skipped with a note.
 --quick (for CI, tests/test_bench_quick.py): small sizes, one or two repeats; it checks that the gradient
 functions agree and reports scaling, and never asserts absolute times. Every item runs twice by default (--runs),
 each run's ratio is shown, and a target counts as met only when every run meets it; --check exits 1 on a miss.
@@ -29,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cases  # noqa: E402
+import page  # noqa: E402
 
 FULL_SIZES = ((2, 3, 2, 1), (4, 8, 8, 3), (16, 32, 32, 10), (784, 32, 10))
 QUICK_SIZES = ((4, 8, 8, 3), (16, 32, 32, 10), (128, 32, 10))
@@ -94,13 +96,19 @@ def bench_startup(table: Table, repeats: int, work: str) -> None:
     commands = {"import": base, "help": _nnsteps() + ["--help"], "examples": _nnsteps() + ["examples"]}
     render = _command_available("render")
     if render:
-        commands["render"] = _nnsteps() + ["render", "tutorial", "--to", "html,tex,md", "-o", os.path.join(work, "render")]
-    t = cold(commands, repeats, work, warm_up=repeats > 1)
+        argv = _nnsteps() + ["render", "tutorial", "--to", "html,tex,md", "-o", os.path.join(work, "render")]
+        # the formula cache (render/mathcache.py) of the bench, filled by the warm-up run; and a run without it
+        commands["render"] = ["env", f"NNSTEPS_CACHE_DIR={os.path.join(work, 'formula-cache')}", *argv]
+        commands["render-typeset"] = ["env", "NNSTEPS_CACHE_DIR=off", *argv]
+    t = cold(commands, repeats, work, warm_up=True)
     table.add("bare imports, cold", 'python -c "import sympy, numpy, jinja2"', t["import"], "1.00x")
     if render:
         ratio = t["render"] / t["import"]
         table.add("render tutorial, cold", "--to html,tex,md", t["render"], f"{ratio:.2f}x imports", "<= 1.5x imports",
                   ratio <= 1.5, value=ratio)
+        ratio = t["render-typeset"] / t["import"]
+        table.add("render tutorial, cold, no formula cache", "every formula typeset by KaTeX (first run)",
+                  t["render-typeset"], f"{ratio:.2f}x imports", "", None, value=ratio)
     else:
         table.skip("render tutorial, cold", "`nnsteps render` not available in this checkout")
     for name in ("help", "examples"):
@@ -291,6 +299,7 @@ def run_once(quick: bool) -> tuple:
         agree = bench_gradients(table, sizes, (1, 1000), 3 if quick else 9)
         bench_exercises(table, 4 if quick else 200, work)
         bench_grade(table, 12 if quick else 300, work)
+        page.bench_html(table, ("tutorial",) if quick else ("tutorial", "xor-softmax"), 1 if quick else 5, work)
     return table, figures, agree
 
 

@@ -18,7 +18,7 @@ _LAZY = {
     "spec_from_mapping": "nnsteps.spec",
     "builtin_names": "nnsteps.spec",
     "NetworkSpec": "nnsteps.derive.netspec",
-    "Derivation": "nnsteps.network",  # re-exported there with its _repr_html_ attached
+    "Derivation": "nnsteps.network",  # re-exported there with its Jupyter displays attached (nnsteps.notebook)
     "NnstepsError": "nnsteps.derive.errors",
     "SpecError": "nnsteps.derive.errors",
     "UnsupportedError": "nnsteps.derive.errors",

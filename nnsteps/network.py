@@ -8,17 +8,7 @@ from .derive.derivation import Derivation, derive
 from .derive.limits import DEFAULT_LIMITS, Limits
 from .derive.netspec import NetworkSpec
 from .spec import load_spec, spec_from_mapping
-
-
-def _repr_html(derivation: Derivation) -> str:
-    """Jupyter shows a Derivation as its HTML worked example (rendering is imported only when asked for)."""
-    from .pipeline import notebook_html
-
-    return notebook_html(derivation)
-
-
-# attached here so that the derive package never imports the renderer (nor Jinja2)
-Derivation._repr_html_ = _repr_html
+from . import notebook  # noqa: F401,E402 (attaches the Jupyter displays; derive/ never imports the renderer)
 
 
 class Network:

@@ -120,8 +120,10 @@ def render(source, out_dir: str | Path = "output", options: RenderOptions = Rend
 
 
 def notebook_html(derivation: Derivation) -> str:
-    """Derivation._repr_html_: the HTML document in an iframe."""
-    from .render.html import iframe
+    """Derivation._repr_html_: the worked example (summary detail) as a <div> with its maths typeset, no iframe."""
+    from .render.environment import environment
+    from .render.notebook import NOTEBOOK_DETAIL, notebook_html as fragment
+    from .render.steps import worked_example
 
-    options = RenderOptions(formats=("html",))
-    return iframe(documents(derivation, options)[f"{file_stem(derivation.spec.name)}.html"])
+    example = worked_example(derivation, "tutorial", NOTEBOOK_DETAIL)
+    return fragment(example, environment("html"), _figures(derivation, example, "tutorial")["svg"])

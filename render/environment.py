@@ -21,6 +21,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ..derive.errors import SpecError
 from .escape import Raw, html_text, md_code, md_escape, tex_escape
+from .mathml import display_math, inline_math
 
 FORMATS = ("html", "tex", "md")
 MAX_REPEAT = 1_000_000  # longest text or list a template may make with `*`
@@ -136,6 +137,8 @@ def _packaged(fmt: str) -> SandboxedEnvironment:
 def _build(fmt: str, folder: Path | None) -> SandboxedEnvironment:
     if fmt == "html":
         env = _Sandbox(folder, autoescape=True, finalize=html_text, **_common(fmt, folder))
+        env.filters["math"] = inline_math  # LaTeX from the printer -> MathML, typeset now (no script in the page)
+        env.filters["display"] = display_math
     elif fmt == "tex":
         env = _Sandbox(
             folder,

@@ -3,8 +3,13 @@
 import importlib.util
 import os
 import shutil
+import tempfile
 
 import pytest
+
+# The typeset-formula cache (render/mathcache.py) of this test session: a fresh folder, never the user's ~/.cache;
+# inherited by every nnsteps subprocess the tests start.
+os.environ["NNSTEPS_CACHE_DIR"] = tempfile.mkdtemp(prefix="nnsteps-test-cache-")
 
 
 def _require(*tools: str) -> None:

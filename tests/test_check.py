@@ -153,5 +153,7 @@ def test_report_shows_worked_steps_for_wrong_answers(tmp_path, suffix, capsys):
     assert main(["check", "tutorial", str(answers), "--report", str(report)]) == 1
     document = report.read_text()
     assert "first wrong step" in document and "carried" in document
-    assert "0.02 \\times 6.1 + 0.08 \\times 8.7" in document  # the correct receptor step, numbers substituted
+    substituted = ("<mn>0.02</mn><mo>×</mo><mn>6.1</mn><mo>+</mo><mn>0.08</mn><mo>×</mo><mn>8.7</mn>"  # MathML
+                   if suffix == "html" else "0.02 \\times 6.1 + 0.08 \\times 8.7")
+    assert substituted in document  # the correct receptor step, numbers substituted
     assert document.count("yours 0.9") == 2 and "yours -2.77" not in document  # only wrong answers get steps

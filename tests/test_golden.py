@@ -1,4 +1,5 @@
-"""The golden documents in output/ are exactly what the pipeline makes today, for every built-in example."""
+"""The golden documents in tests/golden/ are exactly what the pipeline makes today, for every built-in example
+(rendered into a temporary folder: output/ is the user's, whatever they render there)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from nnsteps.commands.render import REGENERATE
 from nnsteps.pipeline import render
 from nnsteps.spec import builtin_names
 
-GOLDEN = Path(__file__).resolve().parent.parent / "output"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
 def _golden_files(name: str) -> set[str]:
@@ -21,10 +22,10 @@ def _golden_files(name: str) -> set[str]:
 def test_golden_documents(name, tmp_path):
     written = {p.name for p in render(name, tmp_path)}
     expected = _golden_files(name) if GOLDEN.is_dir() else set()
-    assert written == expected, f"output/ is out of date for {name!r}: regenerate with `{REGENERATE}`"
+    assert written == expected, f"tests/golden/ is out of date for {name!r}: regenerate with `{REGENERATE}`"
     for file in sorted(written):
         fresh, golden = (tmp_path / file).read_bytes(), (GOLDEN / file).read_bytes()
-        assert fresh == golden, f"output/{file} differs from a fresh rendering: regenerate with `{REGENERATE}`"
+        assert fresh == golden, f"tests/golden/{file} differs from a fresh rendering: regenerate with `{REGENERATE}`"
 
 
 def test_rendering_is_deterministic(tmp_path):

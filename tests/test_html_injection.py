@@ -1,5 +1,5 @@
 """Hostile titles, names and file names in HTML, loaded in Chromium: no script of theirs runs, none of ours breaks,
-the text shows literally, and KaTeX typesets only the maths nnsteps wrote (never user text)."""
+the text shows literally, and only the maths nnsteps wrote is typeset (MathML made at build time; never user text)."""
 
 import json
 import subprocess
@@ -14,7 +14,7 @@ from nnsteps.derive.derivation import derive
 from nnsteps.pipeline import RenderOptions, documents, file_stem
 from nnsteps.render.escape import printable
 
-from test_browser import LOCAL, browser  # noqa: F401 (browser: the shared Chromium fixture)
+from test_browser import browser, refuse_network  # noqa: F401 (browser: the shared Chromium fixture)
 from test_injection import ALL_KNOWN, HOSTILE, PARAMS, X, Y, hostile_spec
 
 # Every payload that would run if it ever became markup: each sets a flag the test reads back.
@@ -26,40 +26,33 @@ FACTS = """() => ({
   pwned: window.PWNED === 1 || document.title === 'PWNED',
   title: document.title,
   h1: document.querySelector('h1').textContent,
-  userKatex: document.querySelectorAll('h1 .katex, header .summary code .katex, footer code .katex, td code .katex').length,
-  katex: document.querySelectorAll('.katex').length,
-  untypeset: Array.from(document.querySelectorAll('.math')).filter(e => !e.querySelector('.katex')).length,
+  userMath: document.querySelectorAll('h1 math, header .summary code math, footer code math, td code math').length,
+  math: document.querySelectorAll('math').length,
+  strayMath: Array.from(document.querySelectorAll('math')).filter(e => !e.parentElement.closest('.math')).length,
+  errors: document.querySelectorAll('.katex-error').length,
+  untypeset: Array.from(document.querySelectorAll('.math')).filter(e => !e.querySelector('math')).length,
   scripts: document.scripts.length,
   styles: document.querySelectorAll('style').length,
   overflow: document.documentElement.scrollWidth - window.innerWidth,
   h1Right: document.querySelector('h1').getBoundingClientRect().right,
-  ready: document.body.classList.contains('math-ready'),
+  ready: document.readyState === 'complete',
 })"""
 
 
 def load(browser, path: Path) -> dict:
-    """The page's facts after KaTeX ran; every request outside file: is refused and counted."""
+    """The page's facts once loaded; every request outside file: is refused and counted."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
-    blocked, errors = [], []
-
-    def route(request_route):
-        if request_route.request.url.startswith(LOCAL):
-            request_route.continue_()
-        else:
-            blocked.append(request_route.request.url)
-            request_route.abort()
-
-    context.route("**/*", route)
+    blocked, errors = refuse_network(context), []
     page = context.new_page()
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("dialog", lambda dialog: (errors.append("dialog " + dialog.message), dialog.dismiss()))
     try:
         page.goto(path.as_uri())
-        page.wait_for_function("document.body.classList.contains('math-ready')", timeout=20000)
+        page.wait_for_load_state("load")
         facts = page.evaluate(FACTS)
     finally:
         context.close()
-    facts.update(blocked=blocked, errors=errors)
+    facts.update(blocked=blocked, pageErrors=errors)
     return facts
 
 
@@ -69,12 +62,12 @@ def words(text: str) -> list[str]:
 
 
 def assert_inert(facts: dict, heading: str, baseline: dict) -> None:
-    assert facts["errors"] == [] and facts["blocked"] == [] and facts["ready"], facts
+    assert facts["pageErrors"] == [] and facts["blocked"] == [] and facts["ready"] and facts["errors"] == 0, facts
     assert not facts["pwned"]
     assert words(facts["h1"]) == words(heading)  # the title is literal text
     assert words(facts["title"]) == words(heading)
-    assert facts["userKatex"] == 0  # user text is never typeset
-    assert facts["untypeset"] == 0 and facts["katex"] == baseline["katex"] > 0  # our maths all typeset, nothing more
+    assert facts["userMath"] == 0 and facts["strayMath"] == 0  # user text is never typeset
+    assert facts["untypeset"] == 0 and facts["math"] == baseline["math"] > 0  # our maths all typeset, nothing more
     assert (facts["scripts"], facts["styles"]) == (baseline["scripts"], baseline["styles"])  # nothing injected
     assert facts["overflow"] <= baseline["overflow"] and facts["h1Right"] <= 1280  # nothing drawn past the page
 

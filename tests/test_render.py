@@ -35,6 +35,8 @@ def tutorial_docs(tutorial):
 def test_key_numbers_in_every_format(tutorial_docs):
     for name in ("tutorial.html", "tutorial.tex", "tutorial.md"):
         text = tutorial_docs[name]
+        if name.endswith(".html"):  # typeset maths: the text a reader sees, with MathML's minus sign as "-"
+            text = re.sub(r"<[^>]+>", "", text).replace("\u2212", "-")
         for number in ("-0.314", "0.818", "0.0017178", "-2.77298", "6384.31", "-112.998", "0.072773"):
             assert number in text, (name, number)
 
@@ -80,9 +82,11 @@ def test_steps_hold_formula_numbers_and_value(tutorial):
 
 def test_relu_derivative_is_an_indicator(tutorial_docs):
     html = tutorial_docs["tutorial.html"]
-    # a bold 1: neither amssymb nor KaTeX has a blackboard-bold digit
-    assert r"\mathbf{1}\left[z^{(1)}_{2} &gt; 0\right]" in html
-    assert r"\max\left\{0, z^{(1)}_{1}\right\}" in html
+    # a bold 1: neither amssymb nor KaTeX has a blackboard-bold digit (the HTML carries it typeset, as MathML)
+    assert ('<mn mathvariant="bold">1</mn><mrow><mo>[</mo><msubsup><mi>z</mi><mn>2</mn><mn>(1)</mn></msubsup>'
+            '<mo>&gt;</mo><mn>0</mn><mo>]</mo></mrow>') in html
+    assert '<mi>max</mi><mo>⁡</mo><mrow><mo>{</mo><mn>0</mn><mo>,</mo><msubsup><mi>z</mi><mn>1</mn><mn>(1)</mn>' in html
+    assert "\\max" not in html and "\\mathbf" not in html
     tex = tutorial_docs["tutorial.tex"]
     assert r"\mathbf{1}\left[z^{(1)}_{2} > 0\right]" in tex
     for text in tutorial_docs.values():
@@ -91,12 +95,15 @@ def test_relu_derivative_is_an_indicator(tutorial_docs):
 
 def test_html_is_self_contained(tutorial_docs):
     html = tutorial_docs["tutorial.html"]
-    assert "renderMathInElement" in html and "katex" in html and "@font-face" in html
-    assert "data:font/woff2;base64" in html
+    # maths typeset at build time: MathML, no KaTeX script, fonts or LaTeX delimiters left in the page
+    assert "<math display=\"block\">" in html and html.count("<math") > 100
+    assert "renderMathInElement" not in html and "katex" not in html and "@font-face" not in html
+    page = html.split("<script>")[0]  # the text before the diagram's script
+    assert "\\(" not in page and "\\[" not in page
     assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", html, re.I)
     assert not re.search(r"<script[^>]*\bsrc=|<link[^>]*\bhref=", html, re.I)
     assert not re.search(r"url\(\s*['\"]?(?:https?:)?//", html, re.I)
-    assert html.count("<script>") >= 3 and "</html>" in html
+    assert html.count("<script>") == 1 and "</html>" in html  # the diagram's script only
 
 
 def test_tex_uses_only_the_allowed_packages(tutorial_docs):
@@ -252,7 +259,8 @@ def test_repr_html_shows_the_document(tutorial):
 
     d = nnsteps.Network.from_file("chain").derive()
     html = d._repr_html_()
-    assert html.startswith("<iframe srcdoc=") and "A one-neuron-per-layer chain" in html
+    assert html.startswith('<div class="nnsteps-notebook') and "A one-neuron-per-layer chain" in html
+    assert "<iframe" not in html and "<script" not in html and "<math" in html  # issue 17: no iframe, no KaTeX copy
     assert Path(nnsteps.__file__).parent.joinpath("network.py").is_file()
 
 

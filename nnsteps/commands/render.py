@@ -3,19 +3,19 @@
 Writes the worked-example documents of a spec (default: the tutorial example) into DIR (default: output/),
 named after the spec: <name>.html, <name>.tex, <name>.md with <name>-diagram.svg beside it, <name>.pdf.
 
-The golden files in output/ are regenerated with
+output/ is the user's: the golden files the tests compare against live in tests/golden/, regenerated with
 
-    nnsteps render --all-examples -o output/
+    nnsteps render --all-examples -o tests/golden/
 
 which renders every built-in example (`nnsteps examples`) with the default options; tests/test_golden.py
-compares a fresh rendering with them byte for byte.
+renders into a temporary folder and compares that with them byte for byte.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-REGENERATE = "nnsteps render --all-examples -o output/"
+REGENERATE = "nnsteps render --all-examples -o tests/golden/"
 
 
 def _formats(text: str) -> tuple[str, ...]:
