@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 TOPICS = ("activations", "initialization")
+# the golden topic documents in output/topics/, compared byte for byte by tests/test_topics.py
+TOPIC_GOLDENS = (("explain", "activations"), ("explain", "initialization"), ("report",))
+REGENERATE_TOPICS = " && ".join(f"nnsteps {' '.join(args)} -o output/topics/" for args in TOPIC_GOLDENS)
 
 
 def add_parser(subparsers):
