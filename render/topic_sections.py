@@ -12,7 +12,7 @@ DRAWS = 1000  # weight draws of the numerical check inside a worked example
 def topic_sections(spec, topics, first_number: int) -> tuple[tuple, dict]:
     """The sections asked for, numbered from `first_number`, and their figures as name -> (SVG, TikZ)."""
     from .activations_doc import activations_section
-    from .initialization_doc import check_section, derivation_section
+    from .initialization_doc import _draws, check_section, derivation_section, variance_figure
 
     sections, figures = [], {}
     for topic in topics:
@@ -24,7 +24,9 @@ def topic_sections(spec, topics, first_number: int) -> tuple[tuple, dict]:
             sections.append(section)
             figures.update(drawn)
         elif topic == "initialization":
-            sections += [derivation_section(number), check_section(spec, DRAWS, number + 1)]
+            moments = _draws(spec, DRAWS)
+            sections += [derivation_section(number), check_section(spec, DRAWS, number + 1, moments)]
+            figures["variance"] = variance_figure(moments[0])
         else:
             raise SpecError("--with", f"unknown section {topic!r}; choose among {', '.join(TOPIC_SECTIONS)}")
     return tuple(sections), figures
