@@ -115,66 +115,89 @@ def _legend_place(index: int, frame: _Frame) -> tuple[float, float]:
     return LEFT + column * (WIDTH - LEFT) / LEGEND_COLUMNS, PLOT_HEIGHT + 4 + row * LEGEND_ROW
 
 
-def line_plot_svg(series: tuple, title: str, x_label: str, y_label: str, log_y: bool = False) -> str:
-    """A self-contained <svg> with one polyline per curve, axes, ticks and a legend below."""
+def _marks(series: tuple, log_y: bool) -> tuple[_Frame, list]:
+    """The frame and every mark of the plot in SVG units, the same for both languages:
+    ("grid", y, svg text, tex text), ("xtick", x, text), ("curve", series, points), ("key", series, x, y)."""
     curves = [_runs(s, log_y) for s in series]
     frame = _frame(curves, series, log_y)
+    marks: list = [("grid", frame.y(value), text, tex) for value, text, tex in _y_ticks(frame)]
+    marks += [("xtick", frame.x(value), format_number(value, 4)) for value in _x_ticks(frame)]
+    for index, (s, runs) in enumerate(zip(series, curves)):
+        marks += [("curve", s, [(frame.x(x), frame.y(y)) for x, y in run]) for run in runs]
+        marks.append(("key", s, *_legend_place(index, frame)))
+    return frame, marks
+
+
+_MID_X, _MID_Y = LEFT + (WIDTH - LEFT - RIGHT) / 2, TOP + (PLOT_HEIGHT - TOP - BOTTOM) / 2
+
+
+def _svg_mark(mark) -> list[str]:
+    kind = mark[0]
+    if kind == "grid":
+        _, ty, text, _ = mark
+        return [f'<line x1="{LEFT - 4:g}" y1="{ty:.2f}" x2="{WIDTH - RIGHT:g}" y2="{ty:.2f}" stroke="#e4e7eb"/>',
+                f'<text x="{LEFT - 8:g}" y="{ty + 4:.2f}" text-anchor="end" font-size="11">{text}</text>']
+    if kind == "xtick":
+        return [f'<text x="{mark[1]:.2f}" y="{PLOT_HEIGHT - BOTTOM + 16:g}" text-anchor="middle" '
+                f'font-size="11">{mark[2]}</text>']
+    s = mark[1]
+    colour, dash = COLOURS[s.colour % len(COLOURS)][0], DASHES[s.dash % len(DASHES)][0]
+    stroke = f' stroke="{colour}" stroke-width="2"' + (f' stroke-dasharray="{dash}"' if dash else "")
+    if kind == "curve":
+        points = " ".join(f"{x:.2f},{y:.2f}" for x, y in mark[2])
+        return [f'<polyline points="{points}" fill="none"{stroke}/>']
+    lx, ly = mark[2], mark[3]
+    return [f'<line x1="{lx:.2f}" y1="{ly + 8:.2f}" x2="{lx + 24:.2f}" y2="{ly + 8:.2f}"{stroke}/>',
+            f'<text x="{lx + 30:.2f}" y="{ly + 12:.2f}" font-size="11">{html.escape(s.label)}</text>']
+
+
+def line_plot_svg(series: tuple, title: str, x_label: str, y_label: str, log_y: bool = False) -> str:
+    """A self-contained <svg> with one polyline per curve, axes, ticks and a legend below."""
+    frame, marks = _marks(series, log_y)
     label = html.escape(title, quote=True)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="line-plot" viewBox="0 0 {WIDTH:g} {frame.height:g}" '
              f'width="{WIDTH:g}" height="{frame.height:g}" role="img" aria-label="{label}">',
              f"<title>{label}</title>",
              f'<rect x="{LEFT:g}" y="{TOP:g}" width="{WIDTH - LEFT - RIGHT:g}" height="{PLOT_HEIGHT - TOP - BOTTOM:g}" '
-             'fill="#fbfbfd" stroke="#9aa5b1"/>']
-    for value, text, _ in _y_ticks(frame):
-        ty = frame.y(value)
-        parts.append(f'<line x1="{LEFT - 4:g}" y1="{ty:.2f}" x2="{WIDTH - RIGHT:g}" y2="{ty:.2f}" stroke="#e4e7eb"/>')
-        parts.append(f'<text x="{LEFT - 8:g}" y="{ty + 4:.2f}" text-anchor="end" font-size="11">{text}</text>')
-    for value in _x_ticks(frame):
-        parts.append(f'<text x="{frame.x(value):.2f}" y="{PLOT_HEIGHT - BOTTOM + 16:g}" text-anchor="middle" '
-                     f'font-size="11">{format_number(value, 4)}</text>')
-    parts.append(f'<text x="{LEFT + (WIDTH - LEFT - RIGHT) / 2:g}" y="{PLOT_HEIGHT - 10:g}" text-anchor="middle" '
-                 f'font-size="12">{html.escape(x_label)}</text>')
-    parts.append(f'<text transform="translate(14 {TOP + (PLOT_HEIGHT - TOP - BOTTOM) / 2:g}) rotate(-90)" '
-                 f'text-anchor="middle" font-size="12">{html.escape(y_label)}</text>')
-    for index, (s, runs) in enumerate(zip(series, curves)):
-        colour, dash = COLOURS[s.colour % len(COLOURS)][0], DASHES[s.dash % len(DASHES)][0]
-        stroke = f' stroke-dasharray="{dash}"' if dash else ""
-        for run in runs:
-            points = " ".join(f"{frame.x(x):.2f},{frame.y(y):.2f}" for x, y in run)
-            parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"{stroke}/>')
-        lx, ly = _legend_place(index, frame)
-        parts.append(f'<line x1="{lx:.2f}" y1="{ly + 8:.2f}" x2="{lx + 24:.2f}" y2="{ly + 8:.2f}" stroke="{colour}" '
-                     f'stroke-width="2"{stroke}/>')
-        parts.append(f'<text x="{lx + 30:.2f}" y="{ly + 12:.2f}" font-size="11">{html.escape(s.label)}</text>')
+             'fill="#fbfbfd" stroke="#9aa5b1"/>',
+             f'<text x="{_MID_X:g}" y="{PLOT_HEIGHT - 10:g}" text-anchor="middle" font-size="12">{html.escape(x_label)}</text>',
+             f'<text transform="translate(14 {_MID_Y:g}) rotate(-90)" text-anchor="middle" '
+             f'font-size="12">{html.escape(y_label)}</text>']
+    for mark in marks:
+        parts += _svg_mark(mark)
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
 
+def _tikz_mark(mark, cm, flip) -> list[str]:
+    kind = mark[0]
+    if kind == "grid":
+        _, ty, _, tex = mark
+        return [rf"\draw[gray!30] ({cm(LEFT)},{flip(ty)}) -- ({cm(WIDTH - RIGHT)},{flip(ty)});",
+                rf"\node[anchor=east] at ({cm(LEFT - 4)},{flip(ty)}) {{\({tex}\)}};"]
+    if kind == "xtick":
+        return [rf"\node[anchor=north] at ({cm(mark[1])},{flip(PLOT_HEIGHT - BOTTOM + 2)}) {{\({mark[2]}\)}};"]
+    s = mark[1]
+    style = f"thick, {COLOURS[s.colour % len(COLOURS)][1]}, {DASHES[s.dash % len(DASHES)][1]}"
+    if kind == "curve":
+        if len(mark[2]) < 2:
+            return []
+        return [rf"\draw[{style}] " + " -- ".join(f"({cm(x)},{flip(y)})" for x, y in mark[2]) + ";"]
+    lx, ly = mark[2], mark[3]
+    return [rf"\draw[{style}] ({cm(lx)},{flip(ly + 8)}) -- ({cm(lx + 24)},{flip(ly + 8)});",
+            rf"\node[anchor=west] at ({cm(lx + 28)},{flip(ly + 8)}) {{{tex_escape(s.label)}}};"]
+
+
 def line_plot_tikz(series: tuple, title: str, x_label: str, y_label: str, log_y: bool = False) -> str:
     """The same plot as a tikzpicture (core TikZ only), 1 SVG unit = 0.02 cm."""
-    curves = [_runs(s, log_y) for s in series]
-    frame = _frame(curves, series, log_y)
+    frame, marks = _marks(series, log_y)
     cm = lambda v: f"{v * 0.02:.3f}"  # noqa: E731
     flip = lambda v: f"{(frame.height - v) * 0.02:.3f}"  # noqa: E731
     lines = [rf"\begin{{tikzpicture}}[font=\footnotesize] % {tex_escape(title)}",
-             rf"\draw[gray] ({cm(LEFT)},{flip(TOP)}) rectangle ({cm(WIDTH - RIGHT)},{flip(PLOT_HEIGHT - BOTTOM)});"]
-    for value, _, math_text in _y_ticks(frame):
-        ty = frame.y(value)
-        lines.append(rf"\draw[gray!30] ({cm(LEFT)},{flip(ty)}) -- ({cm(WIDTH - RIGHT)},{flip(ty)});")
-        lines.append(rf"\node[anchor=east] at ({cm(LEFT - 4)},{flip(ty)}) {{\({math_text}\)}};")
-    for value in _x_ticks(frame):
-        lines.append(rf"\node[anchor=north] at ({cm(frame.x(value))},{flip(PLOT_HEIGHT - BOTTOM + 2)}) "
-                     rf"{{\({format_number(value, 4)}\)}};")
-    lines.append(rf"\node at ({cm(LEFT + (WIDTH - LEFT - RIGHT) / 2)},{flip(PLOT_HEIGHT - 12)}) {{{tex_escape(x_label)}}};")
-    lines.append(rf"\node[rotate=90] at ({cm(14)},{flip(TOP + (PLOT_HEIGHT - TOP - BOTTOM) / 2)}) "
-                 rf"{{{tex_escape(y_label)}}};")
-    for index, (s, runs) in enumerate(zip(series, curves)):
-        style = f"thick, {COLOURS[s.colour % len(COLOURS)][1]}, {DASHES[s.dash % len(DASHES)][1]}"
-        for run in runs:
-            if len(run) > 1:
-                lines.append(rf"\draw[{style}] " + " -- ".join(f"({cm(frame.x(x))},{flip(frame.y(y))})" for x, y in run) + ";")
-        lx, ly = _legend_place(index, frame)
-        lines.append(rf"\draw[{style}] ({cm(lx)},{flip(ly + 8)}) -- ({cm(lx + 24)},{flip(ly + 8)});")
-        lines.append(rf"\node[anchor=west] at ({cm(lx + 28)},{flip(ly + 8)}) {{{tex_escape(s.label)}}};")
+             rf"\draw[gray] ({cm(LEFT)},{flip(TOP)}) rectangle ({cm(WIDTH - RIGHT)},{flip(PLOT_HEIGHT - BOTTOM)});",
+             rf"\node at ({cm(_MID_X)},{flip(PLOT_HEIGHT - 12)}) {{{tex_escape(x_label)}}};",
+             rf"\node[rotate=90] at ({cm(14)},{flip(_MID_Y)}) {{{tex_escape(y_label)}}};"]
+    for mark in marks:
+        lines += _tikz_mark(mark, cm, flip)
     lines.append(r"\end{tikzpicture}")
     return "\n".join(lines) + "\n"

@@ -38,8 +38,8 @@ def _styles(runs):
 
 def _summary_table(runs) -> Table:
     header = tuple(text(*cell) for cell in (
-        ("activation",), ("init",), ("depth",), (M(r"\|\partial J/\partial W^{(1)}\|"),),
-        (M(r"\|\partial J/\partial W^{(L)}\|"),), ("ratio",), (M(r"\|\delta^{(1)}\| / \|\delta^{(L)}\|"),),
+        ("activation",), ("init",), ("depth",), (M(r"\lVert \partial J/\partial W^{(1)}\rVert "),),
+        (M(r"\lVert \partial J/\partial W^{(L)}\rVert "),), ("ratio",), (M(r"\lVert \delta^{(1)}\rVert  / \lVert \delta^{(L)}\rVert "),),
         ("product of factors",)))
     rows = tuple((text(r.activation), text(r.init), text(str(r.depth)), text(_number(r.start[0].grad_norm)),
                   text(_number(r.start[-1].grad_norm)), text(_number(r.ratio)), text(_number(r.delta_ratio)),
@@ -50,7 +50,7 @@ def _summary_table(runs) -> Table:
 def _factor_table(run: Run) -> Table:
     header = (text("layer ", M("l")), text(M(r"\operatorname{rms} a'(z^{(l)})")),
               text(M(r"\sqrt{n_l \operatorname{Var}(w^{(l+1)})}")), text("factor"), text("product down to ", M("l")),
-              text(M(r"\|\delta^{(l)}\| / \|\delta^{(L)}\|")))
+              text(M(r"\lVert \delta^{(l)}\rVert  / \lVert \delta^{(L)}\rVert ")))
     rows, product = [], 1.0
     for norms in reversed(run.start[:-1]):
         factor = norms.slope_rms * norms.weight_gain
@@ -71,8 +71,8 @@ def _headline(runs) -> list:
             times = 1 / r.ratio if r.ratio and math.isfinite(r.ratio) else math.nan
             items.append(Paragraph(text(
                 f"{activation} with {init} initialization, {deepest} layers ({verdict}): the first layer's gradient "
-                "norm is ", M(rf"\|\partial J/\partial W^{{(1)}}\| = {_number(r.start[0].grad_norm)}"),
-                ", the last layer's ", M(rf"\|\partial J/\partial W^{{(L)}}\| = {_number(r.start[-1].grad_norm)}"),
+                "norm is ", M(rf"\lVert \partial J/\partial W^{{(1)}}\rVert  = {_number(r.start[0].grad_norm)}"),
+                ", the last layer's ", M(rf"\lVert \partial J/\partial W^{{(L)}}\rVert  = {_number(r.start[-1].grad_norm)}"),
                 f": the first is {_number(times)} times smaller than the last.")))
     return items
 
@@ -102,7 +102,7 @@ def report_article(spec_name: str, runs: tuple, steps: int, learning_rate: float
     summary_items = [*_headline(runs), _summary_table(runs),
                      Paragraph(text("ratio: first layer's gradient norm over the last's; product of factors: the "
                                     "product of the local factors above over layers 1 to L − 1, which predicts ",
-                                    M(r"\|\delta^{(1)}\| / \|\delta^{(L)}\|"), "."))]
+                                    M(r"\lVert \delta^{(1)}\rVert  / \lVert \delta^{(L)}\rVert "), "."))]
     sections = [method, Section("summary", 2, "At initialization", tuple(summary_items))]
     figures = {}
     for number, depth in enumerate(depths, start=3):
