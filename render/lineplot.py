@@ -131,24 +131,24 @@ def _marks(series: tuple, log_y: bool) -> tuple[_Frame, list]:
 _MID_X, _MID_Y = LEFT + (WIDTH - LEFT - RIGHT) / 2, TOP + (PLOT_HEIGHT - TOP - BOTTOM) / 2
 
 
-def _svg_mark(mark) -> list[str]:
-    kind = mark[0]
-    if kind == "grid":
-        _, ty, text, _ = mark
-        return [f'<line x1="{LEFT - 4:g}" y1="{ty:.2f}" x2="{WIDTH - RIGHT:g}" y2="{ty:.2f}" stroke="#e4e7eb"/>',
-                f'<text x="{LEFT - 8:g}" y="{ty + 4:.2f}" text-anchor="end" font-size="11">{text}</text>']
-    if kind == "xtick":
-        return [f'<text x="{mark[1]:.2f}" y="{PLOT_HEIGHT - BOTTOM + 16:g}" text-anchor="middle" '
-                f'font-size="11">{mark[2]}</text>']
-    s = mark[1]
+def _stroke(s: Series) -> str:
     colour, dash = COLOURS[s.colour % len(COLOURS)][0], DASHES[s.dash % len(DASHES)][0]
-    stroke = f' stroke="{colour}" stroke-width="2"' + (f' stroke-dasharray="{dash}"' if dash else "")
-    if kind == "curve":
-        points = " ".join(f"{x:.2f},{y:.2f}" for x, y in mark[2])
-        return [f'<polyline points="{points}" fill="none"{stroke}/>']
-    lx, ly = mark[2], mark[3]
-    return [f'<line x1="{lx:.2f}" y1="{ly + 8:.2f}" x2="{lx + 24:.2f}" y2="{ly + 8:.2f}"{stroke}/>',
-            f'<text x="{lx + 30:.2f}" y="{ly + 12:.2f}" font-size="11">{html.escape(s.label)}</text>']
+    return f' stroke="{colour}" stroke-width="2"' + (f' stroke-dasharray="{dash}"' if dash else "")
+
+
+# one row per kind of mark: its SVG elements
+_SVG = {
+    "grid": lambda _, ty, text, tex: [
+        f'<line x1="{LEFT - 4:g}" y1="{ty:.2f}" x2="{WIDTH - RIGHT:g}" y2="{ty:.2f}" stroke="#e4e7eb"/>',
+        f'<text x="{LEFT - 8:g}" y="{ty + 4:.2f}" text-anchor="end" font-size="11">{text}</text>'],
+    "xtick": lambda _, tx, text: [
+        f'<text x="{tx:.2f}" y="{PLOT_HEIGHT - BOTTOM + 16:g}" text-anchor="middle" font-size="11">{text}</text>'],
+    "curve": lambda _, s, points: [
+        f'<polyline points="{" ".join(f"{x:.2f},{y:.2f}" for x, y in points)}" fill="none"{_stroke(s)}/>'],
+    "key": lambda _, s, lx, ly: [
+        f'<line x1="{lx:.2f}" y1="{ly + 8:.2f}" x2="{lx + 24:.2f}" y2="{ly + 8:.2f}"{_stroke(s)}/>',
+        f'<text x="{lx + 30:.2f}" y="{ly + 12:.2f}" font-size="11">{html.escape(s.label)}</text>'],
+}
 
 
 def line_plot_svg(series: tuple, title: str, x_label: str, y_label: str, log_y: bool = False) -> str:
@@ -164,28 +164,30 @@ def line_plot_svg(series: tuple, title: str, x_label: str, y_label: str, log_y: 
              f'<text transform="translate(14 {_MID_Y:g}) rotate(-90)" text-anchor="middle" '
              f'font-size="12">{html.escape(y_label)}</text>']
     for mark in marks:
-        parts += _svg_mark(mark)
+        parts += _SVG[mark[0]](*mark)
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
 
-def _tikz_mark(mark, cm, flip) -> list[str]:
-    kind = mark[0]
-    if kind == "grid":
-        _, ty, _, tex = mark
-        return [rf"\draw[gray!30] ({cm(LEFT)},{flip(ty)}) -- ({cm(WIDTH - RIGHT)},{flip(ty)});",
-                rf"\node[anchor=east] at ({cm(LEFT - 4)},{flip(ty)}) {{\({tex}\)}};"]
-    if kind == "xtick":
-        return [rf"\node[anchor=north] at ({cm(mark[1])},{flip(PLOT_HEIGHT - BOTTOM + 2)}) {{\({mark[2]}\)}};"]
-    s = mark[1]
-    style = f"thick, {COLOURS[s.colour % len(COLOURS)][1]}, {DASHES[s.dash % len(DASHES)][1]}"
-    if kind == "curve":
-        if len(mark[2]) < 2:
-            return []
-        return [rf"\draw[{style}] " + " -- ".join(f"({cm(x)},{flip(y)})" for x, y in mark[2]) + ";"]
-    lx, ly = mark[2], mark[3]
-    return [rf"\draw[{style}] ({cm(lx)},{flip(ly + 8)}) -- ({cm(lx + 24)},{flip(ly + 8)});",
-            rf"\node[anchor=west] at ({cm(lx + 28)},{flip(ly + 8)}) {{{tex_escape(s.label)}}};"]
+def _style(s: Series) -> str:
+    return f"thick, {COLOURS[s.colour % len(COLOURS)][1]}, {DASHES[s.dash % len(DASHES)][1]}"
+
+
+def _tikz_rows(cm, flip) -> dict:
+    """One row per kind of mark: its TikZ commands, with the page coordinates cm (x) and flip (y)."""
+    return {
+        "grid": lambda _, ty, text, tex: [
+            rf"\draw[gray!30] ({cm(LEFT)},{flip(ty)}) -- ({cm(WIDTH - RIGHT)},{flip(ty)});",
+            rf"\node[anchor=east] at ({cm(LEFT - 4)},{flip(ty)}) {{\({tex}\)}};"],
+        "xtick": lambda _, tx, text: [
+            rf"\node[anchor=north] at ({cm(tx)},{flip(PLOT_HEIGHT - BOTTOM + 2)}) {{\({text}\)}};"],
+        "curve": lambda _, s, points: [
+            rf"\draw[{_style(s)}] " + " -- ".join(f"({cm(x)},{flip(y)})" for x, y in points) + ";"
+        ] if len(points) > 1 else [],
+        "key": lambda _, s, lx, ly: [
+            rf"\draw[{_style(s)}] ({cm(lx)},{flip(ly + 8)}) -- ({cm(lx + 24)},{flip(ly + 8)});",
+            rf"\node[anchor=west] at ({cm(lx + 28)},{flip(ly + 8)}) {{{tex_escape(s.label)}}};"],
+    }
 
 
 def line_plot_tikz(series: tuple, title: str, x_label: str, y_label: str, log_y: bool = False) -> str:
@@ -197,7 +199,8 @@ def line_plot_tikz(series: tuple, title: str, x_label: str, y_label: str, log_y:
              rf"\draw[gray] ({cm(LEFT)},{flip(TOP)}) rectangle ({cm(WIDTH - RIGHT)},{flip(PLOT_HEIGHT - BOTTOM)});",
              rf"\node at ({cm(_MID_X)},{flip(PLOT_HEIGHT - 12)}) {{{tex_escape(x_label)}}};",
              rf"\node[rotate=90] at ({cm(14)},{flip(_MID_Y)}) {{{tex_escape(y_label)}}};"]
+    rows = _tikz_rows(cm, flip)
     for mark in marks:
-        lines += _tikz_mark(mark, cm, flip)
+        lines += rows[mark[0]](*mark)
     lines.append(r"\end{tikzpicture}")
     return "\n".join(lines) + "\n"
