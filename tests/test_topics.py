@@ -199,3 +199,19 @@ def test_topic_html_in_chromium(fresh, require_tools):
                 page.close()
         finally:
             browser.close()
+
+
+def test_hostile_spec_name_stays_text(tmp_path):
+    text = (Path(__file__).resolve().parent.parent / "nnsteps" / "examples" / "tutorial.toml").read_text()
+    hostile = r'<script>alert(1)</script> \\input{/etc/passwd} $x$ ../../evil'
+    spec = tmp_path / "hostile.toml"
+    spec.write_text(f"name = {json.dumps(hostile)}\n" + text)
+    out = tmp_path / "out"
+    assert main(["report", str(spec), "--depths", "2", "--steps", "1", "--to", "html,tex,md", "-o", str(out)]) == 0
+    assert main(["explain", "initialization", str(spec), "--draws", "10", "--to", "html,tex,md", "-o", str(out)]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert all("/" not in n and not n.startswith(".") for n in names) and not (tmp_path / "evil-report.html").exists()
+    for page in out.glob("*.html"):
+        assert "<script>alert" not in page.read_text()
+    for tex in out.glob("*.tex"):
+        assert r"\input{/etc" not in tex.read_text()

@@ -44,6 +44,7 @@ def run(args) -> int:
 
     from ..derive.errors import SpecError
     from ..derive.gradient_report import as_json, report_runs
+    from ..files import file_stem
     from ..render.report_doc import report_article
     from ..spec import load_spec
     from . import limits_of
@@ -63,5 +64,5 @@ def run(args) -> int:
         print(json.dumps(as_json(runs), indent=1))
         return 0
     rate = float(spec.learning_rate) if rate is None else rate
-    return write(args, article_files(report_article(spec.name, runs, args.steps, rate), f"{spec.name}-report",
+    return write(args, article_files(report_article(spec.name, runs, args.steps, rate), f"{file_stem(spec.name)}-report",
                                      formats, args.templates))
