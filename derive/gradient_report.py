@@ -70,12 +70,6 @@ def _divide(a: float, b: float) -> float:
         return float(np.float64(a) / np.float64(b))
 
 
-@dataclass(frozen=True)
-class _Settings:
-    alpha: float = 0.01
-    half: bool = True
-
-
 def deep_layers(spec, depth: int, width: int) -> tuple[int, ...]:
     return (spec.layers[0],) + (width,) * (depth - 1) + (spec.layers[-1],)
 

@@ -23,7 +23,7 @@ def _label(run: Run) -> str:
     return f"{run.activation} + {run.init}"
 
 
-def _figure(runs, depth: int, name: str, pick, title: str, y_label: str) -> tuple[str, str]:
+def _figure(runs, depth: int, pick, title: str, y_label: str) -> tuple[str, str]:
     series = tuple(Series(_label(r), tuple(range(1, len(pick(r)) + 1)), tuple(pick(r)), colour=c, dash=d)
                    for r, (c, d) in _styles(runs) if r.depth == depth)
     return line_plot_svg(series, title, "layer", y_label, log_y=True), line_plot_tikz(series, title, "layer", y_label, log_y=True)
@@ -113,7 +113,7 @@ def report_article(spec_name: str, runs: tuple, steps: int, learning_rate: float
                 ("trained", lambda r: [n.grad_norm for n in r.trained], "weight gradient norm",
                  f"after {steps} steps of gradient descent with learning rate {format_number(learning_rate)}")):
             key = f"{name}-{depth}"
-            figures[key] = _figure(runs, depth, key, pick, f"{title} per layer, {depth} layers", title)
+            figures[key] = _figure(runs, depth, pick, f"{title} per layer, {depth} layers", title)
             items.append(Figure(key, text(f"The {title} per layer of the {depth}-layer networks, {caption} "
                                           "(log scale; a missing point overflowed or diverged).")))
         first = next(r for r in runs if r.depth == depth)
