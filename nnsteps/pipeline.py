@@ -29,6 +29,7 @@ class RenderOptions:
     digits: int = 6
     templates: str | Path | None = None
     assets_folder: str = ""  # HTML: link KaTeX from this relative folder instead of inlining it
+    sections: tuple[str, ...] = ()  # opt-in topic sections at the end: "activations", "initialization"
 
 
 def _figures(derivation: Derivation, example, notation: str) -> dict:
@@ -59,6 +60,15 @@ def documents(derivation: Derivation, options: RenderOptions = RenderOptions()) 
         raise SpecError("--to", f"unknown format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
     example = worked_example(derivation, options.notation, options.detail, options.digits)
     figures = _figures(derivation, example, options.notation)
+    if options.sections:
+        import dataclasses
+
+        from .render.topic_sections import topic_sections
+
+        extra, drawn = topic_sections(derivation.spec, options.sections, len(example.sections) + 1)
+        example = dataclasses.replace(example, sections=example.sections + extra)
+        figures["svg"].update({name: pair[0] for name, pair in drawn.items()})
+        figures["tikz"].update({name: pair[1] for name, pair in drawn.items()})
     stem, out = file_stem(derivation.spec.name), {}
     if "html" in options.formats:
         env = environment("html", options.templates)

@@ -4,7 +4,8 @@ Command modules import SymPy/NumPy inside `run` only, so `nnsteps --help` stays 
 """
 
 # the order in which `nnsteps --help` lists them
-COMMAND_MODULES = ("derive", "render", "check", "exercises", "grade", "export", "train", "examples")
+COMMAND_MODULES = ("derive", "render", "check", "exercises", "grade", "export", "train", "explain", "report",
+                   "examples")
 
 
 def whole_number(text: str, least: int = 0) -> int:

@@ -35,6 +35,8 @@ def add_parser(subparsers):
     parser.add_argument("--notation", choices=("tutorial", "nielsen", "matrix"), default="tutorial",
                         help="symbols of the document (default: tutorial)")
     parser.add_argument("--digits", type=int, default=6, metavar="N", help="significant digits (default 6)")
+    parser.add_argument("--with", dest="sections", default="", metavar="SECTIONS",
+                        help="opt-in sections at the end: activations, initialization (comma-separated)")
     parser.add_argument("--all-examples", action="store_true",
                         help=f"render every built-in example (regenerates the golden files: {REGENERATE})")
 
@@ -49,7 +51,8 @@ def run(args) -> int:
     check_digits(args.digits, limits)
 
     options = RenderOptions(formats=_formats(args.to), detail=args.detail, notation=args.notation,
-                            digits=args.digits, templates=args.templates)
+                            digits=args.digits, templates=args.templates,
+                            sections=_formats(args.sections))
     if not options.formats:
         raise SpecError("--to", "no format given; use e.g. --to html,tex,md")
     if args.all_examples and args.spec:
