@@ -88,8 +88,11 @@ class StepRecord:
     params: Mapping[str, Any]  # after the step
 
 
+Clip = Callable[[Mapping, list, Any], tuple]  # (grads, moving names, max_norm) -> (clipped grads, Clipping)
+
+
 def train_steps(gradients: Gradients, rule: UpdateRule, params: Mapping, X, Y, spec: NetworkSpec,
-                steps: int | None = None) -> Iterator[StepRecord]:
+                steps: int | None = None, clipper: Clip = clip) -> Iterator[StepRecord]:
     """Every step in full: mini-batches in order, gradient, clipping, the rule's state carried from step to step."""
     steps = spec.steps if steps is None else steps
     state, moving = rule.initial_state(params), moves(spec)
@@ -98,7 +101,7 @@ def train_steps(gradients: Gradients, rule: UpdateRule, params: Mapping, X, Y, s
         grads = gradients(params, X[rows], Y[rows])
         clipping = None
         if spec.max_grad_norm is not None:
-            used, clipping = clip(grads, names, spec.max_grad_norm)
+            used, clipping = clipper(grads, names, spec.max_grad_norm)
         else:
             used = grads
         params, state = update(rule, params, used, state, moving)

@@ -73,3 +73,47 @@ def test_exact_numbers_only_without_square_roots():
     import sympy as sp
 
     assert isinstance(derive(spec).value("W1[1,1]@after"), sp.Rational)
+
+
+ADAM_SPEC = dict(BASE, layers=[1, 2, 1], activations=["tanh", "identity"], steps=3, learning_rate=0.1,
+                 max_grad_norm=0.5, optimizer={"name": "adam"}, regularization={"l2": 0.1},
+                 parameters={"W1": [[0.5, -0.4]], "b1": [0.1, 0], "W2": [[0.3], [0.6]], "b2": [0]},
+                 data={"X": [[1], [2]], "Y": [[2], [1]]})
+
+
+def test_step_quantities_by_name_and_in_json():
+    import math
+
+    from nnsteps.derive.derivation import derive
+
+    d = derive(spec_from_mapping(ADAM_SPEC))
+    record = d.training.steps[0]
+    g = record.gradients["W2"][0, 0] * record.clipping.coefficient
+    m = 0.1 * g  # m_1 = (1 - beta1) g_1
+    assert d.value("m_W2[1,1]@t1") == pytest.approx(m, rel=1e-14)
+    assert d.value("mhat_W2[1,1]@t1") == pytest.approx(g, rel=1e-12)  # m_1 / (1 - 0.9) = g_1
+    assert d.value("vhat_W2[1,1]@t1") == pytest.approx(g * g, rel=1e-10)
+    step = 0.1 * g / (abs(g) + 1e-8)
+    assert d.value("W2[1,1]@t1") == pytest.approx(0.3 - step, rel=1e-14)
+    assert d.value("W2[1,1]@t3") == d.value("W2[1,1]@after")
+    norm = math.sqrt(sum(float((v ** 2).sum()) for v in record.gradients.values()))
+    assert d.value("gnorm@t1") == pytest.approx(norm, rel=1e-14)
+    assert d.value("clip@t1") == pytest.approx(min(1, 0.5 / (norm + 1e-6)), rel=1e-14)
+    with pytest.raises(UnsupportedError, match="adam keeps m, v, mhat, vhat"):
+        d.value("buf_W2[1,1]@t1")
+    document = d.to_json()
+    assert document["optimizer"]["name"] == "adam" and document["optimizer"]["betas"] == [0.9, 0.999]
+    assert len(document["steps"]) == 3 and len(document["history"]) == 4
+    assert document["steps"][0]["state"]["W2"]["mhat"][0][0] == d.value("mhat_W2[1,1]@t1")
+    assert document["steps"][1]["grad_norm"] == d.value("gnorm@t2")
+    assert document["steps"][2]["params"] == document["updated"]
+    # the L2 term is in J_total: the history's first entry is J + (lambda/2) sum ||W||^2
+    plain = derive(spec_from_mapping({k: v for k, v in ADAM_SPEC.items() if k != "regularization"}))
+    assert d.training.history[0] == pytest.approx(plain.training.history[0] + 0.05 * (0.25 + 0.16 + 0.09 + 0.36))
+
+
+def test_plain_specs_keep_their_json():
+    from nnsteps.derive.derivation import derive
+
+    document = derive(load_spec("tutorial")).to_json()
+    assert "steps" not in document and "optimizer" not in document

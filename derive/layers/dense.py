@@ -87,6 +87,10 @@ class Dense(Layer):
         ops = run.ops
         return ops.scale(r, ops.matmul(ops.transpose(inputs), delta))
 
+    def bias_gradient(self, run, delta, r):
+        # dJ/db^(l) = r 1^T delta^(l) (the L2 term has no biases)
+        return run.ops.scale(r, run.ops.column_sums(delta))
+
     # -- the loop's steps ----------------------------------------------------
     def forward(self, run, inputs):
         # Z^(l) = X^(l-1) W^(l) + 1 b^(l)T
@@ -102,8 +106,7 @@ class Dense(Layer):
             weight_gradient = ops.add(weight_gradient, ops.scale(self.l2, self.penalized_weights(run)))
         run.record("grad", f"W{l}", weight_gradient, note=f"dJ/dW^({l}) = r X^({l - 1})T dZ^({l})"
                    + (f" + lambda W^({l})" if self.l2 else ""))
-        # dJ/db^(l) = r 1^T delta^(l)
-        run.record("grad", f"b{l}", ops.scale(r, ops.column_sums(delta)), note=f"dJ/db^({l}) = r 1^T dZ^({l})")
+        run.record("grad", f"b{l}", self.bias_gradient(run, delta, r), note=f"dJ/db^({l}) = r 1^T dZ^({l})")
         if l == 1:
             return None
         # chain rule: dJ/dX^(l-1) = delta^(l) W^(l)T

@@ -68,6 +68,7 @@ class Adam(UpdateRule):
         return 1 - beta1**t, 1 - beta2**t
 
     def step(self, name, theta, gradient, state):
+        state = state or self.initial_state({name: theta})[name]  # a first step from no state
         t = state.get("step", 0) + 1
         beta1, beta2 = self.betas
         if self.weight_decay and self.DECOUPLED:

@@ -51,6 +51,7 @@ class Adagrad(UpdateRule):
                 for name, p in params.items()}
 
     def step(self, name, theta, gradient, state):
+        state = state or self.initial_state({name: theta})[name]  # a first step from no state
         t = state.get("step", 0) + 1
         g = decayed(gradient, theta, self.weight_decay)
         clr = self.rate / (1 + (t - 1) * self.lr_decay)
@@ -94,6 +95,7 @@ class RMSprop(UpdateRule):
                 for name, p in params.items()}
 
     def step(self, name, theta, gradient, state):
+        state = state or self.initial_state({name: theta})[name]  # a first step from no state
         t = state.get("step", 0) + 1
         g = decayed(gradient, theta, self.weight_decay)
         new = {"step": t, "v": self.alpha * state["v"] + (1 - self.alpha) * (g * g)}
