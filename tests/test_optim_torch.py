@@ -187,3 +187,20 @@ def test_clipping_records_torch_norm_and_coefficient():
     for name, tensor in zip(("W1", "b1", "W2", "b2"), tensors):  # torch's clipped gradient = c * ours
         np.testing.assert_allclose(first.clipping.coefficient * np.asarray(first.gradients[name], dtype=float),
                                    tensor.grad.numpy(), rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("rule,hyper", RULES, ids=[f"{r}-{'-'.join(h) or 'defaults'}" for r, h in RULES])
+def test_exported_module_carries_the_rules_state(rule, hyper):
+    """The exported NumPy module's init_state/step (printed from the rule's SymPy formulas) retrace the derivation."""
+    from nnsteps.derive.codegen import compile_module
+    from nnsteps.derive.training import batches
+
+    for training in TRAINING[1:]:  # clipped mini-batches with L2 (the full-batch case prints the same formulas)
+        derivation = derive(spec_from_mapping(_mapping(rule, hyper, *training)), check=False)
+        module = compile_module(derivation)
+        params = {k: np.asarray(v, dtype=float) for k, v in derivation.params.items()}
+        state = module.init_state(params)
+        for t, rows in enumerate(batches(3, derivation.spec.batch_size, STEPS), start=1):
+            params, state = module.step(params, np.asarray(derivation.X)[rows], np.asarray(derivation.Y)[rows], state)
+            for name, value in params.items():
+                np.testing.assert_allclose(value, derivation.training.trajectory[t][name], rtol=0, atol=1e-12)

@@ -45,6 +45,13 @@ class Adam(UpdateRule):
     def shown_names(self):
         return self.state_names() + ("mhat", "vhat")
 
+    def symbols(self):
+        table = {"m": M, "v": V, "vmax": V_MAX, "mhat": M_HAT, "vhat": V_HAT}
+        return {name: table[name] for name in self.shown_names()}
+
+    def constants(self):
+        return {BETA1: self.betas[0], BETA2: self.betas[1], EPS: self.eps, DECAY: self.weight_decay}
+
     def formulas(self):
         decay = bool(self.weight_decay)
         g = GRADIENT + DECAY * THETA if decay and not self.DECOUPLED else GRADIENT

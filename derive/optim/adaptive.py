@@ -40,11 +40,16 @@ class Adagrad(UpdateRule):
     def state_names(self):
         return ("sum",)
 
+    def symbols(self):
+        return {"sum": SUM}
+
+    def constants(self):
+        return {LR_DECAY: self.lr_decay, DECAY: self.weight_decay, EPS: self.eps}
+
     def formulas(self):
         g = _gradient(self)
         rate = RATE / (1 + (STEP - 1) * LR_DECAY) if self.lr_decay else RATE
-        total = SUM + g**2
-        return {SUM: total, THETA: THETA - rate * g / (sp.sqrt(SUM) + EPS)}
+        return {SUM: SUM + g**2, THETA: THETA - rate * g / (sp.sqrt(SUM) + EPS)}
 
     def initial_state(self, params):
         return {name: {"step": 0, "sum": np.full(np.shape(p), float(self.initial_accumulator_value))}
@@ -74,6 +79,13 @@ class RMSprop(UpdateRule):
 
     def state_names(self):
         return ("v",) + (("gavg",) if self.centered else ()) + (("buf",) if self.momentum else ())
+
+    def symbols(self):
+        table = {"v": SQUARE_AVERAGE, "gavg": GRADIENT_AVERAGE, "buf": BUFFER}
+        return {name: table[name] for name in self.state_names()}
+
+    def constants(self):
+        return {ALPHA: self.alpha, EPS: self.eps, MU: self.momentum, DECAY: self.weight_decay}
 
     def formulas(self):
         g = _gradient(self)

@@ -37,6 +37,14 @@ class UpdateRule:
         """Each new value (of theta and of every state) in the generic symbols THETA, GRADIENT, RATE, STEP."""
         raise NotImplementedError
 
+    def symbols(self) -> dict:
+        """The symbol of each state name in formulas() (m -> M), in the order the formulas assign them."""
+        return {}
+
+    def constants(self) -> dict:
+        """The hyper-parameter symbols of formulas() with this row's values (beta1 -> 0.9)."""
+        return {}
+
     def settings(self) -> dict:
         """The hyper-parameters by torch's names, as this row holds them."""
         return {name: getattr(self, name) for name in self.HYPER}

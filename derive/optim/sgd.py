@@ -14,7 +14,7 @@ from typing import Any
 
 import sympy as sp
 
-from .base import GRADIENT, RATE, THETA, UpdateRule, decayed
+from .base import GRADIENT, RATE, STEP, THETA, UpdateRule, decayed
 
 BUFFER = sp.Symbol("b", real=True)  # the momentum buffer
 MU, DAMPENING, DECAY = sp.symbols("mu tau lambda_wd", real=True)
@@ -38,9 +38,16 @@ class SGD(UpdateRule):
         g = GRADIENT + DECAY * THETA if self.weight_decay else GRADIENT
         if not self.momentum:
             return {THETA: THETA - RATE * g}
-        buffer = MU * BUFFER + (1 - DAMPENING) * g
+        # torch: the buffer is the first gradient itself, then mu b + (1 - dampening) g
+        buffer = sp.Piecewise((g, sp.Eq(STEP, 1)), (MU * BUFFER + (1 - DAMPENING) * g, True))
         direction = g + MU * BUFFER if self.nesterov else BUFFER
         return {BUFFER: buffer, THETA: THETA - RATE * direction}
+
+    def symbols(self):
+        return {"buf": BUFFER} if self.momentum else {}
+
+    def constants(self):
+        return {MU: self.momentum, DAMPENING: self.dampening, DECAY: self.weight_decay}
 
     def step(self, name, theta, gradient, state):
         g = decayed(gradient, theta, self.weight_decay)
