@@ -95,8 +95,9 @@ def train_steps(gradients: Gradients, rule: UpdateRule, params: Mapping, X, Y, s
                 steps: int | None = None, clipper: Clip = clip) -> Iterator[StepRecord]:
     """Every step in full: mini-batches in order, gradient, clipping, the rule's state carried from step to step."""
     steps = spec.steps if steps is None else steps
-    state, moving = rule.initial_state(params), moves(spec)
+    moving = moves(spec)
     names = [name for name in params if moving(name)]
+    stepper = _Flat(rule, params, names) if rule.ELEMENTWISE and names else _PerParameter(rule, params, moving)
     for t, rows in enumerate(batches(len(X), spec.batch_size, steps), start=1):
         grads = gradients(params, X[rows], Y[rows])
         clipping = None
@@ -104,8 +105,66 @@ def train_steps(gradients: Gradients, rule: UpdateRule, params: Mapping, X, Y, s
             used, clipping = clipper(grads, names, spec.max_grad_norm)
         else:
             used = grads
-        params, state = update(rule, params, used, state, moving)
+        params, state = stepper(params, used)
         yield StepRecord(t, rows, grads, clipping, state, params)
+
+
+class _PerParameter:
+    """The rule stepped on each parameter array in turn, its state kept per parameter."""
+
+    def __init__(self, rule: UpdateRule, params: Mapping, moving):
+        self.rule, self.moving, self.state = rule, moving, rule.initial_state(params)
+
+    def __call__(self, params, grads):
+        params, self.state = update(self.rule, params, grads, self.state, self.moving)
+        return params, self.state
+
+
+class _Flat:
+    """An elementwise rule stepped once on every moving entry laid end to end (the same arithmetic entry by entry,
+    one NumPy operation per formula instead of one per parameter); the parameters and state are views of it."""
+
+    def __init__(self, rule: UpdateRule, params: Mapping, names: list):
+        self.rule, self.names, self.moving = rule, names, set(names)
+        self.shapes = [np.shape(params[name]) for name in names]
+        self.offsets = np.cumsum([0] + [int(np.prod(shape)) for shape in self.shapes])
+        self.theta, self.given = self._join(params), None
+        self.state = rule.initial_state({"flat": self.theta}).get("flat", {})
+
+    def _join(self, arrays) -> np.ndarray:
+        return np.concatenate([np.ravel(arrays[name]) for name in self.names])
+
+    def split(self, flat) -> dict:
+        return {name: flat[a:b].reshape(shape) for name, a, b, shape in
+                zip(self.names, self.offsets, self.offsets[1:], self.shapes)}
+
+    def __call__(self, params, grads):
+        theta = self.theta if params is self.given else self._join(params)  # our own views: no need to join them
+        self.theta, self.state = self.rule.step("flat", theta, self._join(grads), self.state)
+        result = {name: value.copy() for name, value in params.items() if name not in self.moving}
+        result.update(self.split(self.theta))
+        self.given = result
+        return result, _SplitState(self, self.state)
+
+
+class _SplitState(Mapping):
+    """parameter -> {state name -> its part of the flat state}, split when asked."""
+
+    def __init__(self, flat: _Flat, state: Mapping):
+        self.flat, self.state = flat, state
+
+    def __getitem__(self, name):
+        if name not in self.flat.names:
+            raise KeyError(name)
+        index = self.flat.names.index(name)
+        a, b, shape = self.flat.offsets[index], self.flat.offsets[index + 1], self.flat.shapes[index]
+        return {key: (value if key == "step" else value[a:b].reshape(shape)) for key, value in self.state.items()}
+
+    def __iter__(self):
+        return iter(self.flat.names)
+
+    def __len__(self):
+        return len(self.flat.names)
 
 
 def descend(gradients: Gradients, rule: UpdateRule, params: Mapping, X, Y, spec: NetworkSpec,

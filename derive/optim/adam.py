@@ -7,12 +7,11 @@
     m_hat = m / (1 - beta1^t);   v_hat = v / (1 - beta2^t)               (the bias corrections)
     theta <- theta - eta m_hat / (sqrt(v_hat) + eps)
 torch computes the last line as theta - (eta / (1 - beta1^t)) m / (sqrt(v) / sqrt(1 - beta2^t) + eps): the same
-formula, evaluated in that order here too.
+formula, equal to ours within a few units in the last place (tests/test_optim_torch.py: 1e-12 over several steps).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,8 +87,7 @@ class Adam(UpdateRule):
             new["vmax"] = second = np.maximum(state["vmax"], new["v"])
         correction1, correction2 = self.corrections(t)
         new["mhat"], new["vhat"] = new["m"] / correction1, second / correction2
-        denominator = np.sqrt(second) / math.sqrt(correction2) + self.eps
-        return theta - (self.rate / correction1) * new["m"] / denominator, new
+        return theta - self.rate * new["mhat"] / (np.sqrt(new["vhat"]) + self.eps), new
 
 
 @dataclass(frozen=True)

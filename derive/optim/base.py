@@ -23,6 +23,7 @@ class UpdateRule:
     name: ClassVar[str] = ""
     HYPER: ClassVar[tuple[str, ...]] = ()  # torch's names of the rule's hyper-parameters
     ROOT: ClassVar[bool] = False  # its step takes a square root: no exact rationals
+    ELEMENTWISE: ClassVar[bool] = True  # every entry steps by the same formulas, whatever its parameter
     rate: Any  # eta: a float, or a SymPy Rational in exact mode
 
     def state_names(self) -> tuple[str, ...]:
