@@ -22,6 +22,7 @@ from .names import GRAMMAR, Quantity, parse_quantity, symbol_quantity
 from .netspec import NetworkSpec
 from .optim import UpdateRule, build_rule
 from .reference import GradientCheck, cross_check
+from .training import beyond_gradient_descent
 
 MAX_EXPANDED_PARAMETERS = DEFAULT_LIMITS.expanded_parameters  # expanded gradients grow exponentially with depth
 
@@ -236,7 +237,7 @@ class Derivation:
     def _steps_json(self, as_list) -> dict:
         """With an [optimizer], max_grad_norm or l2: each step's batch, gradient, clipping, state and parameters."""
         spec = self.spec
-        if spec.optimizer.name == "sgd" and not spec.optimizer.settings and spec.max_grad_norm is None and not spec.l2:
+        if not beyond_gradient_descent(spec):
             return {}  # plain gradient descent: the document of today, unchanged
         return {"optimizer": {"name": self.rule.name, "learning_rate": float(spec.learning_rate),
                               **{k: (list(map(float, v)) if isinstance(v, tuple) else v if isinstance(v, bool)

@@ -34,6 +34,11 @@ def full_batch(spec: NetworkSpec) -> bool:
     return spec.batch_size in (0, None) or spec.batch_size >= spec.n_samples
 
 
+def beyond_gradient_descent(spec: NetworkSpec) -> bool:
+    """An [optimizer] table, clipping or an L2 term: more than theta <- theta - eta g to show and to record."""
+    return spec.optimizer.name != "sgd" or bool(spec.optimizer.settings) or spec.max_grad_norm is not None or bool(spec.l2)
+
+
 def moves(spec: NetworkSpec) -> Callable[[str], bool]:
     """Which parameters train: every weight, and the biases unless the spec keeps them fixed."""
     return lambda name: name[0] == "W" or spec.update_biases

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..derive.training import beyond_gradient_descent  # noqa: F401  (re-exported: the section replaces the update)
 from .context import Context
 from .operands import factor
 from .explain.rules import Entry
@@ -12,11 +13,6 @@ from .explain.update import update_explainer
 from .records import Figure, Group, M, Math, Paragraph, Section, Step, Table, text
 
 TITLE = "Training"
-
-
-def beyond_gradient_descent(spec) -> bool:
-    """An [optimizer] table, clipping or an L2 term: the Training section replaces the plain update."""
-    return spec.optimizer.name != "sgd" or bool(spec.optimizer.settings) or spec.max_grad_norm is not None or bool(spec.l2)
 
 
 def worked_steps(steps: int, chosen=None) -> tuple[int, ...]:

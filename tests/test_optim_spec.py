@@ -117,3 +117,25 @@ def test_plain_specs_keep_their_json():
 
     document = derive(load_spec("tutorial")).to_json()
     assert "steps" not in document and "optimizer" not in document
+
+
+def test_spec_writer_keeps_the_training_tables():
+    from nnsteps.spec_writer import spec_to_mapping, to_toml
+    from nnsteps.input_text import parse_toml
+
+    spec = spec_from_mapping(ADAM_SPEC)
+    again = spec_from_mapping(parse_toml(to_toml(spec_to_mapping(spec)), "written", "spec"))
+    assert (again.optimizer, again.max_grad_norm, again.l2) == (spec.optimizer, spec.max_grad_norm, spec.l2)
+    assert "optimizer" not in spec_to_mapping(load_spec("tutorial"))
+
+
+def test_exercises_ask_for_optimizer_states():
+    from nnsteps.derive.names import ask_pattern
+    from nnsteps.exercises import all_quantities
+
+    spec = spec_from_mapping(ADAM_SPEC)
+    names = {q.name for q in all_quantities(spec)}
+    pattern = ask_pattern("mhat_W2[*,1]@t*")
+    assert {n for n in names if pattern.match(n)} == {f"mhat_W2[{i},1]@t{t}" for i in (1, 2) for t in (1, 2, 3)}
+    assert "gnorm@t3" in names and "buf_W2[1,1]@t1" not in names
+    assert not any("@t" in q.name for q in all_quantities(load_spec("tutorial")))

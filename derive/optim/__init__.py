@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sympy as sp
-
-from ..netspec import NetworkSpec
 from .adam import Adam, AdamW
 from .adaptive import Adagrad, RMSprop
 from .base import UpdateRule, hyper_defaults
@@ -30,8 +28,8 @@ def _converted(value, exact: bool):
     return sp.Rational(value) if exact else float(value)
 
 
-def build_rule(spec: NetworkSpec, exact: bool = False) -> UpdateRule:
-    """The spec's update rule with its learning rate and hyper-parameters as floats, or SymPy Rationals when exact."""
+def build_rule(spec, exact: bool = False) -> UpdateRule:
+    """The NetworkSpec's update rule (the spec's validation imports the rows, so no import back) with its learning rate and hyper-parameters as floats, or SymPy Rationals when exact."""
     row = rule_class(spec.optimizer.name)
     settings = {key: _converted(value, exact) for key, value in spec.optimizer.settings}
     return row(_converted(spec.learning_rate, exact), **settings)
