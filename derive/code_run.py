@@ -55,11 +55,18 @@ class CodeOps:
 
     @staticmethod
     def scale(r, a):
+        r = r if isinstance(r, Code) else Code(repr(float(r)))  # a constant of the rows (lambda of the L2 term)
         return _binary(r, "*", a, PRODUCT)
 
     @staticmethod
     def column_sums(a):
         return Code(f"{_operand(a, ATOM, '')}.sum(axis=0)", fresh=True)
+
+    add = add_rows  # the same sum printed: a gradient plus lambda W
+
+    @staticmethod
+    def sum_squares(a):
+        return Code(f"np.sum({a.text} ** 2)")
 
 
 class CodeRun:

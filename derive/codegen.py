@@ -15,6 +15,7 @@ from sympy.printing.numpy import NumPyPrinter
 
 from . import passes
 from .code_run import Code, CodeRun
+from .codegen_rules import stateful_update
 from .errors import UnsupportedError
 from .optim.base import GRADIENT, RATE, THETA
 from .model import GENERIC_X, GENERIC_Z
@@ -298,8 +299,8 @@ def _passes(derivation) -> list[str]:
 def _update(derivation, pr: _Printer) -> list[str]:
     """update() and step(): the spec's update rule (derive/optim/) printed from its SymPy formula."""
     rule = derivation.rule
-    if rule.state_names():
-        raise UnsupportedError("optimizer", f"the exported module cannot yet carry the state of {rule.name!r}")
+    if rule.state_names() or derivation.spec.max_grad_norm is not None:
+        return stateful_update(derivation, pr)
     names = {THETA: sp.Symbol("theta", real=True), GRADIENT: sp.Symbol("g", real=True), RATE: sp.Symbol("eta", real=True)}
     formula = rule.formulas()[THETA].xreplace(names)
     return [

@@ -22,6 +22,7 @@ from .names import GRAMMAR, Quantity, parse_quantity, symbol_quantity
 from .netspec import NetworkSpec
 from .optim import UpdateRule, build_rule
 from .reference import GradientCheck, cross_check
+from .training import beyond_gradient_descent
 
 MAX_EXPANDED_PARAMETERS = DEFAULT_LIMITS.expanded_parameters  # expanded gradients grow exponentially with depth
 
@@ -138,6 +139,8 @@ class Derivation:
         return self.quantity_value(parse_quantity(name, self.spec))
 
     def quantity_value(self, q: Quantity):
+        if q.step is not None or q.kind in ("gnorm", "clip") or "_" in q.kind:
+            return self._number(self.step_value(q))
         s = None if q.sample is None else q.sample - 1
         idx = tuple(i - 1 for i in q.indices)
         L, fw, bw = self.spec.depth, self.forward, self.backward
@@ -155,6 +158,32 @@ class Derivation:
             "J": lambda: bw.cost if s is None else bw.sample_costs[s],
         }
         return self._number(table[q.kind]())
+
+    def step_value(self, q: Quantity):
+        """A quantity of training step t (@tN; the last step without it): W, b after it, dW, db of its batch,
+        an optimizer state after it (m_W2[1,1]@t1), the gradient norm and the clip coefficient."""
+        t = self.spec.steps if q.step is None else q.step
+        idx = tuple(i - 1 for i in q.indices)
+        if q.kind in ("W", "b"):
+            return self.training.trajectory[t][f"{q.kind}{q.layer}"][idx]
+        if t < 1:
+            raise UnsupportedError("quantity", f"{q.name}: there are no training steps (steps = 0)")
+        record = self.training.steps[t - 1]
+        if q.kind in ("dW", "db"):
+            return record.gradients[f"{q.kind[1:]}{q.layer}"][idx]
+        if q.kind in ("gnorm", "clip"):
+            if record.clipping is None:
+                raise UnsupportedError("quantity", f"{q.name}: the spec does not clip (no max_grad_norm)")
+            return record.clipping.norm if q.kind == "gnorm" else record.clipping.coefficient
+        state, _, kind = q.kind.partition("_")
+        parameter = f"{kind}{q.layer}"
+        kept = record.state.get(parameter)
+        if kept is None or state not in kept:
+            rule = self.rule
+            why = (f"{parameter} does not train (update_biases = false)" if kept is None
+                   else f"{rule.name} keeps {', '.join(rule.shown_names()) or 'no state'}")
+            raise UnsupportedError("quantity", f"{q.name}: {why}")
+        return kept[state][idx]
 
     def _number(self, value):
         return sp.Rational(value) if self.exact else float(value)
@@ -202,7 +231,28 @@ class Derivation:
             "gradients": {k: as_list(v) for k, v in self.backward.gradients.items()},
             "updated": {k: as_list(v) for k, v in self.training.trajectory[-1].items()},
             "history": [float(c) for c in self.training.history],
+            **self._steps_json(as_list),
         }
+
+    def _steps_json(self, as_list) -> dict:
+        """With an [optimizer], max_grad_norm or l2: each step's batch, gradient, clipping, state and parameters."""
+        spec = self.spec
+        if not beyond_gradient_descent(spec):
+            return {}  # plain gradient descent: the document of today, unchanged
+        return {"optimizer": {"name": self.rule.name, "learning_rate": float(spec.learning_rate),
+                              **{k: (list(map(float, v)) if isinstance(v, tuple) else v if isinstance(v, bool)
+                                     else float(v)) for k, v in self.rule.settings().items()}},
+                "max_grad_norm": None if spec.max_grad_norm is None else float(spec.max_grad_norm),
+                "l2": float(spec.l2),
+                "steps": [{
+                    "step": r.step, "batch": [int(i) + 1 for i in r.batch],
+                    "gradients": {k: as_list(v) for k, v in r.gradients.items()},
+                    "grad_norm": None if r.clipping is None else r.clipping.norm,
+                    "clip_coefficient": None if r.clipping is None else r.clipping.coefficient,
+                    "state": {name: {key: as_list(value) for key, value in kept.items() if key != "step"}
+                              for name, kept in r.state.items()},
+                    "params": {k: as_list(v) for k, v in r.params.items()},
+                } for r in self.training.steps]}
 
 
 def _require_defined(spec: NetworkSpec, compiled: CompiledNetwork, forward: ForwardState) -> None:

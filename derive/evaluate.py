@@ -22,7 +22,7 @@ from .limits import hint
 from .model import GENERIC_Z, SymbolicNetwork
 from .netspec import NetworkSpec, structure
 from .optim import build_rule
-from .training import descend
+from .training import train_steps
 
 Params = dict[str, np.ndarray]  # "W1" -> n^(0) x n^(1) array, "b1" -> n^(1) vector, ...
 
@@ -83,7 +83,7 @@ class CompiledNetwork:
 
     def __init__(self, net: SymbolicNetwork, backprop: Backprop, exact: bool = False):
         self.net, self.exact = net, exact
-        self.rows = build_rows(net.spec)
+        self.rows = build_rows(net.spec, exact)
         key = (structure(net.spec), exact)
         if key not in _KERNELS:  # compiled once per structure: exercise variants differ only in their numbers
             if len(_KERNELS) >= _KERNELS_SIZE:
@@ -197,18 +197,21 @@ class Training:
     """Gradient descent: parameters before each step and after the last, with the cost at each."""
 
     trajectory: tuple  # Params at step 0, 1, ..., steps
-    history: tuple  # full-data cost at each of those
+    history: tuple  # full-data cost J_total at each of those
+    steps: tuple = ()  # derive/training.StepRecord of steps 1..steps: mini-batch, gradient, clipping, state
 
 
 def train(compiled: CompiledNetwork, params: Params, X, Y) -> Training:
     spec = compiled.net.spec
-    trajectory, history = [params], [compiled.cost(params, X, Y)]
-    for params in descend(compiled.gradients, build_rule(spec, compiled.exact), params, X, Y, spec):
+    trajectory, history, records = [params], [compiled.cost(params, X, Y)], []
+    for record in train_steps(compiled.gradients, build_rule(spec, compiled.exact), params, X, Y, spec):
+        params = record.params
         if compiled.exact:
             _check_exact_size(params, len(trajectory), spec.limits)
         trajectory.append(params)
+        records.append(record)
         history.append(compiled.cost(params, X, Y))
-    return Training(tuple(trajectory), tuple(history))
+    return Training(tuple(trajectory), tuple(history), tuple(records))
 
 
 def _check_exact_size(params: Params, step: int, limits) -> None:

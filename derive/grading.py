@@ -13,6 +13,7 @@ from .mistakes import Mistake, Problem, Values, layer_of, lookup, problem_of, re
 from .names import Quantity
 
 GIVEN_KINDS = ("y",)  # plus x0 and the parameters before the update: read off the spec, never computed
+STEP_PHASES = {"dW": 0, "db": 0, "gnorm": 1, "clip": 1, "W": 3, "b": 3}  # optimizer states: 2
 PHASES = {"x": 1, "z": 1, "yhat": 1, "J": 2, "dx": 3, "delta": 3, "dW": 4, "db": 4}
 FLOAT_NOISE = 1e-9  # relative: float64 values may differ from the exact ones in their last bits
 DEFAULT_SIGNIFICANT_DIGITS = 3  # an answer carries at least this many, unless it equals the value exactly
@@ -139,13 +140,17 @@ class Grade:
 
 
 def is_given(q: Quantity) -> bool:
-    return q.kind in GIVEN_KINDS or (q.kind == "x" and q.layer == 0) or (q.kind in ("W", "b") and not q.after)
+    return q.kind in GIVEN_KINDS or (q.kind == "x" and q.layer == 0) or (q.kind in ("W", "b") and not q.after
+                                                                                 and not q.step)
 
 
 def order_key(q: Quantity, depth: int) -> tuple:
-    """Given numbers, forward pass by sample and layer, costs, backward pass, gradients, update."""
+    """Given numbers, forward pass by sample and layer, costs, backward pass, gradients, update, training steps."""
     index = tuple(q.indices)
     sample = q.sample or 0
+    if q.step or q.kind in STEP_PHASES:  # step t: its batch gradient, clipping, the rule's state, the parameters
+        kind = q.kind.partition("_")[0] if "_" in q.kind else q.kind
+        return (6, q.step or 0, STEP_PHASES.get(kind, 2), str(q.layer), q.kind, index)
     if is_given(q):
         return (0, q.kind != "x", -(q.layer or 0), sample, index)
     if q.kind in ("W", "b"):  # after the update

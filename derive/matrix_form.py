@@ -65,6 +65,14 @@ class _MatrixOps:
     def column_sums(self, a):
         return a.T * self.ones
 
+    @staticmethod
+    def add(a, b):
+        return a + b
+
+    @staticmethod
+    def sum_squares(a):
+        return sp.Trace(a.T * a)  # ||A||^2 = tr(A^T A)
+
 
 _EQUATIONS = {"z": "receptor", "x": "neuron", "delta": "hidden_delta"}
 _GROUPS = {"receptor": 0, "neuron": 0, "output_delta": 1, "hidden_delta": 1, "weight_gradient": 2, "bias_gradient": 2}

@@ -138,7 +138,14 @@ class Grammar:
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-_PARAMETER = dict(layered=True, steps=frozenset({"after"}))
+_PARAMETER = dict(layered=True, steps=frozenset({"after", "t"}))
+# an update rule's per-parameter state after step t (derive/optim/): m_W2[1,1]@t1 is Adam's m of w^(2)_{1,1}
+OPTIMIZER_STATES = {
+    "buf": "momentum buffer", "sum": "AdaGrad's sum of squared gradients", "v": "mean squared gradient (v)",
+    "gavg": "RMSProp's mean gradient (centered)", "m": "Adam's mean gradient (m)", "vmax": "AMSGrad's max of v",
+    "mhat": "Adam's bias-corrected m", "vhat": "Adam's bias-corrected v",
+}
+_STATE = dict(layered=True, steps=frozenset({"t"}))  # without @tN: after the last step
 GRAMMAR = Grammar((
     Kind("J", "J", False, (), sample="optional", meaning="batch cost; J@s is the cost of sample s"),
     Kind("yhat", None, False, ("output",), sample="each", meaning="network output = x^(L)"),
@@ -151,9 +158,14 @@ GRAMMAR = Grammar((
     Kind("W", "w", sizes=("previous", "this"), matrix="W", meaning="weight w_ij from neuron i to neuron j",
          **_PARAMETER),
     Kind("b", "b", sizes=("this",), matrix="b", meaning="bias", **_PARAMETER),
-    Kind("dW", None, True, ("previous", "this"), matrix="dW", meaning="batch gradient dJ/dw"),
-    Kind("db", None, True, ("this",), matrix="db", meaning="batch gradient dJ/db"),
-))
+    Kind("dW", None, True, ("previous", "this"), matrix="dW", meaning="batch gradient dJ/dw; @tN: of step N's batch",
+         steps=frozenset({"t"})),
+    Kind("db", None, True, ("this",), matrix="db", meaning="batch gradient dJ/db; @tN: of step N's batch",
+         steps=frozenset({"t"})),
+    Kind("gnorm", None, False, (), steps=frozenset({"t"}), meaning="global gradient 2-norm before clipping at step t"),
+    Kind("clip", None, False, (), steps=frozenset({"t"}), meaning="clip coefficient min(1, max/(norm + 1e-6)) at step t"),
+) + tuple(Kind(f"{state}_{kind}", None, sizes=sizes, meaning=f"{meaning} of {kind}", **_STATE)
+          for state, meaning in OPTIMIZER_STATES.items() for kind, sizes in (("W", ("previous", "this")), ("b", ("this",)))))
 
 
 @dataclass(frozen=True)

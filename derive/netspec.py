@@ -30,6 +30,14 @@ class InitScheme:
 
 
 @dataclass(frozen=True)
+class OptimizerSpec:
+    """The [optimizer] table: a rule of derive/optim/ and the hyper-parameters given (torch's names; the rest default)."""
+
+    name: str = "sgd"
+    settings: tuple = ()  # ((torch's name, Fraction | bool | tuple of Fractions), ...) as written
+
+
+@dataclass(frozen=True)
 class NetworkSpec:
     """A small feedforward network, its loss, its data and its training settings.
 
@@ -56,6 +64,9 @@ class NetworkSpec:
     numbers: str = "float"
     alpha: Fraction = Fraction(1, 100)
     custom_expression: Optional[str] = None
+    optimizer: OptimizerSpec = OptimizerSpec()  # no [optimizer] table: plain gradient descent, as always
+    max_grad_norm: Optional[Fraction] = None  # clip the mini-batch gradient to this global 2-norm before the step
+    l2: Fraction = Fraction(0)  # lambda of J_total = J + (lambda/2) sum_l ||W^(l)||^2 (weights only)
     init: Optional[InitScheme] = field(default=None, compare=False)
     exercise: Optional[ExerciseSpec] = field(default=None, compare=False)  # the [exercise] table, if the spec has one
     # the budgets this spec was loaded under; everything derived from it reads them here
@@ -192,6 +203,9 @@ def validate(spec: NetworkSpec) -> None:
     if not isinstance(spec.batch_size, int) or spec.batch_size < 0:
         raise SpecError("batch_size", f"{spec.batch_size!r} must be 0 (full batch) or a positive whole number")
     validate_work(spec)
+    from .optim.settings import validate_optimizer  # local: the rule rows import this module
+
+    validate_optimizer(spec)
     if exceeds(abs(spec.alpha), spec.limits.setting_magnitude):
         raise SpecError("alpha", f"must lie within ±{spec.limits.setting_magnitude:g}; "
                                  "the leaky ReLU slope is usually 0.01")

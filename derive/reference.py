@@ -34,7 +34,10 @@ def reference_cost(spec: NetworkSpec, params, X, Y) -> float:
     _, xs = _forward(spec, params, X)
     with np.errstate(divide="ignore", invalid="ignore"):
         losses = LOSSES[spec.loss].numpy(xs[-1], Y, spec)
-    return float(losses.sum() / (len(X) if spec.reduction == "mean" else 1))
+    data = float(losses.sum() / (len(X) if spec.reduction == "mean" else 1))
+    # J_total = J + (lambda/2) sum over every weight entry of w^2 (no biases)
+    weights = [np.asarray(params[f"W{l}"], dtype=float).ravel() for l in range(1, spec.depth + 1)]
+    return data + float(spec.l2) / 2 * float(sum(w @ w for w in weights)) if spec.l2 else data
 
 
 def reference_gradients(spec: NetworkSpec, params, X, Y) -> dict[str, np.ndarray]:
@@ -47,6 +50,8 @@ def reference_gradients(spec: NetworkSpec, params, X, Y) -> dict[str, np.ndarray
     for l in range(spec.depth, 0, -1):
         dz = ACTIVATIONS[spec.activations[l - 1]].numpy_backward(zs[l], xs[l], upstream, spec)
         grads[f"W{l}"] = scale * xs[l - 1].T @ dz
+        if spec.l2:  # + lambda w, from (lambda/2) w^2
+            grads[f"W{l}"] = grads[f"W{l}"] + float(spec.l2) * np.asarray(params[f"W{l}"], dtype=float)
         grads[f"b{l}"] = scale * dz.sum(axis=0)
         upstream = dz @ params[f"W{l}"].T
     return grads

@@ -33,7 +33,27 @@ def all_quantities(spec) -> list:
         for i in range(1, sizes[l - 1] + 1):
             names += [f"{kind}{l}[{i},{j}]{tail}" for j in range(1, sizes[l] + 1) for kind, tail in (("W", ""), ("dW", ""), ("W", "@after"))]
         names += [f"{kind}{l}[{j}]{tail}" for j in range(1, sizes[l] + 1) for kind, tail in (("b", ""), ("db", ""), ("b", "@after"))]
-    return [parse_quantity(name, spec) for name in names]
+    return [parse_quantity(name, spec) for name in names + _step_names(spec)]
+
+
+def _step_names(spec) -> list[str]:
+    """With an [optimizer], clipping or L2: every step's parameters, gradients, optimizer states and clipping."""
+    from .derive.optim import build_rule
+    from .derive.training import beyond_gradient_descent
+
+    if not beyond_gradient_descent(spec):
+        return []
+    states = build_rule(spec).shown_names()
+    names = []
+    for t in range(1, spec.steps + 1):
+        names += [f"gnorm@t{t}", f"clip@t{t}"] if spec.max_grad_norm is not None else []
+        for l in range(1, spec.depth + 1):
+            entries = [("W", f"[{i},{j}]") for i in range(1, spec.layers[l - 1] + 1) for j in range(1, spec.layers[l] + 1)]
+            entries += [("b", f"[{j}]") for j in range(1, spec.layers[l] + 1)] if spec.update_biases else []
+            for kind, index in entries:
+                names += [f"{kind}{l}{index}@t{t}", f"d{kind}{l}{index}@t{t}"]
+                names += [f"{state}_{kind}{l}{index}@t{t}" for state in states]
+    return names
 
 
 def _group(name: str, q, spec) -> bool:

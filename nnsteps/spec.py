@@ -11,7 +11,7 @@ from typing import Any, Mapping
 from .derive.errors import SpecError
 from .derive.exercise_spec import ExerciseSpec
 from .derive.limits import DEFAULT_LIMITS, Limits, exceeds
-from .derive.netspec import InitScheme, NetworkSpec, validate_layers, validate_size
+from .derive.netspec import InitScheme, NetworkSpec, OptimizerSpec, validate_layers, validate_size
 from .exercise_table import exercise_from_mapping
 from .fields import check_keys, check_whole, matrix, number, short, typed, vector
 from .input_text import parse_toml, read_mapping as _read_mapping
@@ -19,6 +19,7 @@ from .input_text import parse_toml, read_mapping as _read_mapping
 TOP_LEVEL = {
     "title", "name", "layers", "activations", "output", "loss", "half", "reduction", "learning_rate",
     "steps", "batch_size", "update_biases", "numbers", "alpha", "parameters", "init", "data", "custom", "exercise",
+    "optimizer", "max_grad_norm", "regularization",
 }
 INIT_FIELDS = {"scheme", "scale", "seed", "decimals"}
 INIT_SCHEMES = ("normal", "xavier", "he")
@@ -98,7 +99,42 @@ def spec_from_mapping(mapping: Mapping, default_name: str = "network", limits: L
         update_biases=typed(mapping, "update_biases", bool, True), numbers=typed(mapping, "numbers", str, "float"),
         alpha=number(mapping.get("alpha", Decimal("0.01")), "alpha", limits),
         custom_expression=custom.get("expression"), init=init, exercise=_exercise(mapping), limits=limits,
+        **_training(mapping, limits),
     )
+
+
+def _training(mapping: Mapping, limits: Limits) -> dict:
+    """[optimizer], max_grad_norm and [regularization] l2; absent, the spec trains by plain gradient descent."""
+    result = {}
+    if "optimizer" in mapping:
+        table = mapping["optimizer"]
+        if not isinstance(table, Mapping):
+            raise SpecError("optimizer", "must be a table: name = \"adam\" and torch's hyper-parameters")
+        name = table.get("name", "sgd")
+        if not isinstance(name, str):
+            raise SpecError("optimizer.name", f"{short(name)} must be the name of an update rule, e.g. \"adam\"")
+        settings = tuple((key, _setting(value, f"optimizer.{key}", limits))
+                         for key, value in table.items() if key != "name")
+        result["optimizer"] = OptimizerSpec(name, settings)
+    if "max_grad_norm" in mapping:
+        result["max_grad_norm"] = number(mapping["max_grad_norm"], "max_grad_norm", limits)
+    if "regularization" in mapping:
+        table = mapping["regularization"]
+        if not isinstance(table, Mapping):
+            raise SpecError("regularization", "must be a table: l2 = 0.01")
+        check_keys(table, {"l2"}, "regularization")
+        if "l2" in table:
+            result["l2"] = number(table["l2"], "regularization.l2", limits)
+    return result
+
+
+def _setting(value: Any, where: str, limits: Limits):
+    """A hyper-parameter as written: true/false, a list of numbers (betas) or a number; its rule checks the rest."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (list, tuple)):
+        return vector(value, where, limits)
+    return number(value, where, limits)
 
 
 def _exercise(mapping: Mapping) -> ExerciseSpec | None:

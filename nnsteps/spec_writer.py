@@ -62,6 +62,14 @@ def spec_to_mapping(spec: NetworkSpec) -> dict:
         mapping[key] = _number(value) if isinstance(value, Fraction) else value
     if spec.custom_expression is not None:
         mapping["custom"] = {"expression": spec.custom_expression}
+    if spec.max_grad_norm is not None:
+        mapping["max_grad_norm"] = _number(spec.max_grad_norm)
+    if spec.optimizer.name != "sgd" or spec.optimizer.settings:  # the [optimizer] table as given
+        mapping["optimizer"] = {"name": spec.optimizer.name, **{
+            key: [_number(v) for v in value] if isinstance(value, tuple) else
+            value if isinstance(value, bool) else _number(value) for key, value in spec.optimizer.settings}}
+    if spec.l2:
+        mapping["regularization"] = {"l2": _number(spec.l2)}
     parameters = {}
     for l in range(1, spec.depth + 1):
         parameters[f"W{l}"] = [[_number(v) for v in row] for row in spec.weights[l - 1]]

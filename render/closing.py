@@ -8,6 +8,7 @@ from ..derive.training import batches
 from .context import Context
 from .explain.update import sgd_numbers as update_numbers, update_explainer, update_step  # noqa: F401  (re-exported)
 from .numbers import format_number
+from .training import beyond_gradient_descent, training_section
 from .records import Figure, Group, M, Paragraph, Section, Table, text
 
 THETA = r"\theta"
@@ -25,6 +26,8 @@ def first_step_gradients(ctx: Context) -> dict:
 
 def update_section(ctx: Context, parameters_of) -> Section:
     spec, d, L = ctx.spec, ctx.d, ctx.spec.depth
+    if beyond_gradient_descent(spec):  # a rule with state, clipping or L2: every step worked in the Training section
+        return training_section(ctx)
     explainer = update_explainer(d.rule.name)
     items: list = list(explainer.intro(ctx))
     if spec.steps == 0:

@@ -119,6 +119,8 @@ def doubled_rate(ctx: Context) -> Exercise | None:
     symbol = d.net.w(L, i, j)
     rate = ctx.number(spec.learning_rate) * 2
     old, grad = ctx.number(d.params[f"W{L}"][i - 1][j - 1]), ctx.number(gradients[f"W{L}"][i - 1][j - 1])
+    if d.training.steps and d.training.steps[0].clipping is not None:  # the first step's gradient, clipped
+        grad = grad * d.training.steps[0].clipping.coefficient
     question = (Paragraph(text("Suppose the learning rate were twice as large, ", M(rf"\eta = {ctx.num(rate)}"),
                                ". What value would ", M(ctx.tex(symbol)), " take after the first step?")),)
     # the spec's update rule at the doubled rate, one step

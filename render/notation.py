@@ -118,7 +118,10 @@ def loss_sentences(ctx: Context) -> list:
 
 def training_sentence(ctx: Context):
     spec = ctx.spec
-    steps = f"{spec.steps} step{'s' if spec.steps != 1 else ''} of gradient descent"
+    method = "gradient descent" if spec.optimizer.name == "sgd" and not spec.optimizer.settings else spec.optimizer.name
+    steps = f"{spec.steps} step{'s' if spec.steps != 1 else ''} of {method}"
+    steps += f", clipped to the gradient norm {float(spec.max_grad_norm):g}" if spec.max_grad_norm is not None else ""
+    steps += f", with the L2 term λ = {float(spec.l2):g}" if spec.l2 else ""
     if spec.batch_size and spec.batch_size < spec.n_samples:
         batch = f"mini-batches of {spec.batch_size} samples taken in order"
     else:

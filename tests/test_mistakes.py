@@ -7,7 +7,7 @@ import pytest
 from nnsteps.answers import answers_from_mapping
 from nnsteps.derive.derivation import derive
 from nnsteps.derive.grading import grade
-from nnsteps.derive.mistakes import CATALOGUE, MISTAKES, lookup, problem_of, recompute
+from nnsteps.derive.mistakes import CATALOGUE, MISTAKES, STEP_KINDS, lookup, problem_of, recompute
 from nnsteps.derive.names import parse_quantity
 from nnsteps.spec import load_spec, spec_from_mapping
 
@@ -17,6 +17,24 @@ RELU_AT_ZERO = {
     "parameters": {"W1": [[1]], "b1": [-1], "W2": [[0.5]], "b2": [0.25]},
     "data": {"X": [[1]], "Y": [[2]]},
 }
+
+
+
+def _trained(name, optimizer, **extra):
+    """A 2-2-1 network trained 3 steps on mini-batches of 2 by a rule of derive/optim/."""
+    return {"name": name, "layers": [2, 2, 1], "activations": ["tanh", "sigmoid"], "loss": "squared_error",
+            "learning_rate": 0.1, "steps": 3, "batch_size": 2, "optimizer": optimizer,
+            "parameters": {"W1": [[0.5, -0.3], [0.2, 0.4]], "b1": [0.1, -0.1], "W2": [[0.7], [-0.6]], "b2": [0.05]},
+            "data": {"X": [[1, 0], [0, 1], [1, 1]], "Y": [[1], [0], [1]]}, **extra}
+
+
+ADAM = _trained("adam", {"name": "adam"})
+ADAM_EPS = _trained("adam-eps", {"name": "adam", "eps": 0.01})
+ADAMW = _trained("adamw", {"name": "adamw", "weight_decay": 0.5})
+DAMPENED = _trained("dampened", {"name": "sgd", "momentum": 0.9, "dampening": 0.5})
+NESTEROV = _trained("nesterov", {"name": "sgd", "momentum": 0.9, "nesterov": True}, learning_rate=5)
+RMSPROP = _trained("rmsprop", {"name": "rmsprop"})
+CLIPPED_L2 = _trained("clipped-l2", {"name": "sgd"}, max_grad_norm=0.05, regularization={"l2": 0.5})
 
 # mistake -> (network, quantity whose number the mistake changes)
 CASES = {
@@ -41,6 +59,16 @@ CASES = {
     "wrong_activation": ("tanh-sigmoid", "x1[1]"),
     "bias_left_out": ("tanh-sigmoid", "z1[1]"),
     "weight_indices_swapped_in_one_sum": ("tanh-sigmoid", "z1[1]"),
+    "bias_correction_omitted": (ADAM, "W2[1,1]@t1"),
+    "bias_correction_power_off_by_one": (ADAM, "mhat_W2[1,1]@t2"),
+    "eps_inside_sqrt": (ADAM_EPS, "W2[2,1]@t1"),
+    "momentum_buffer_starts_at_zero": (DAMPENED, "buf_W2[1,1]@t1"),
+    "nesterov_as_momentum": (NESTEROV, "W2[1,1]@t1"),
+    "weight_decay_coupled_in_adamw": (ADAMW, "W2[1,1]@t2"),
+    "rmsprop_squared_gradient_missing": (RMSPROP, "W2[1,1]@t1"),
+    "clip_per_parameter": (CLIPPED_L2, "W1[1,1]@t1"),
+    "l2_on_biases": (CLIPPED_L2, "db1[1]"),
+    "l2_half_dropped": (CLIPPED_L2, "J"),
 }
 
 _DERIVATIONS = {}
@@ -61,7 +89,7 @@ def test_every_row_has_a_case():
 def test_rows_are_data():
     for row in MISTAKES:
         assert row.name and row.description and row.affects
-        assert set(row.affects) <= {"z", "x", "yhat", "J", "dx", "delta", "dW", "db", "W", "b"}
+        assert set(row.affects) <= {"z", "x", "yhat", "J", "dx", "delta", "dW", "db", "W", "b"} | set(STEP_KINDS)
 
 
 @pytest.mark.parametrize("name", list(CASES))

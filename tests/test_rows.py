@@ -4,12 +4,14 @@ samples of a batch), update rules with state, and mistakes that are rewrites of 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from fractions import Fraction
 
 import numpy as np
 import pytest
 
 from nnsteps.derive import passes
 from nnsteps.derive.derivation import derive
+from nnsteps.derive.netspec import OptimizerSpec
 from nnsteps.derive.layers import LAYERS, NetworkRows, build_rows, layer_class
 from nnsteps.derive.layers.base import Layer
 from nnsteps.derive.mistakes import MISTAKES, correct_recipe, problem_of
@@ -23,13 +25,13 @@ from nnsteps.spec import load_spec
 
 
 def test_registries_raise_on_a_miss():
-    assert set(LAYERS) == {"dense", "activation"} and set(RULES) == {"sgd"}
+    assert set(LAYERS) == {"dense", "activation"} and set(RULES) == {"sgd", "adagrad", "rmsprop", "adam", "adamw"}
     with pytest.raises(KeyError, match="no layer row of kind 'batchnorm'"):
         layer_class("batchnorm")
-    with pytest.raises(KeyError, match="no update rule 'adam'"):
-        rule_class("adam")
-    with pytest.raises(UnknownKind, match="no explainer for the update rule 'adam'"):
-        update_explainer("adam")
+    with pytest.raises(KeyError, match="no update rule 'lion'"):
+        rule_class("lion")
+    with pytest.raises(UnknownKind, match="no explainer for the update rule 'lion'"):
+        update_explainer("lion")
 
 
 def test_rows_of_a_spec_in_forward_order():
@@ -128,6 +130,11 @@ def test_sgd_row_is_the_derivation_training():
 def test_every_mistake_is_a_rewrite_of_rows(mistake):
     examples = [load_spec(name) for name in ("tanh-sigmoid", "tutorial", "xor-softmax")]
     examples += [replace(spec, reduction="sum") for spec in examples]
+    adam = load_spec("adam")  # issue 13: the rules, clipping and L2 bring their own mistakes
+    examples += [adam, replace(adam, l2=Fraction(1, 10)), replace(adam, optimizer=OptimizerSpec("rmsprop"))]
+    examples += [replace(adam, optimizer=OptimizerSpec(name, settings)) for name, settings in (
+        ("adamw", (("weight_decay", Fraction(1, 2)),)), ("sgd", (("momentum", Fraction(9, 10)), ("nesterov", True))),
+        ("sgd", (("momentum", Fraction(9, 10)), ("dampening", Fraction(1, 2)))))]
     spec = next(spec for spec in examples if mistake.applies(spec))
     correct = correct_recipe(spec)
     rewritten = mistake.rewrite(correct, lambda layer: True, spec)

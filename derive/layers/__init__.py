@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Callable
 
+import sympy as sp
+
 from ..netspec import NetworkSpec
 from .activation import Activation
 from .base import Layer
@@ -40,10 +42,13 @@ class NetworkRows:
         return replace(self, layers=rows)
 
 
-def build_rows(spec: NetworkSpec) -> NetworkRows:
-    """dense -> activation for each layer 1..L, then the loss."""
+def build_rows(spec: NetworkSpec, exact: bool = False, l2=None) -> NetworkRows:
+    """dense -> activation for each layer 1..L, then the loss; the L2 term's lambda (a float, a Rational when exact,
+    or the given `l2`, e.g. a symbol) in the dense rows' gradients and the loss row's cost."""
+    if l2 is None:
+        l2 = (sp.Rational(spec.l2) if exact else float(spec.l2)) if spec.l2 else 0
     L, rows = spec.depth, []
     for l in range(1, L + 1):
-        rows.append(layer_class("dense")(l))
+        rows.append(layer_class("dense")(l, l2=l2))
         rows.append(layer_class("activation")(l, name=spec.activations[l - 1], output=l == L))
-    return NetworkRows(tuple(rows), Loss(spec.loss, L))
+    return NetworkRows(tuple(rows), Loss(spec.loss, L, l2=l2))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sympy as sp
 
@@ -55,6 +55,7 @@ class Dense(Layer):
     """Weights and biases of layer l. Mistakes rewrite it by overriding one of its hooks (derive/mistakes/dense.py)."""
 
     kind = "dense"
+    l2: Any = 0  # lambda of the L2 term (lambda/2) ||W||^2 in J_total; 0: none
 
     def parameters(self) -> tuple[str, ...]:
         return (f"W{self.layer}", f"b{self.layer}")
@@ -77,6 +78,10 @@ class Dense(Layer):
         """r in dW = r X^T delta: 1/n for a mean over the batch, 1 for a sum."""
         return run.reduction()
 
+    def penalized_weights(self, run):
+        """The W^(l) of the L2 term's gradient lambda W^(l)."""
+        return run.param(f"W{self.layer}")
+
     def gradient_inputs(self, run):
         return self.inputs(run)
 
@@ -84,6 +89,10 @@ class Dense(Layer):
         # dJ/dW^(l) = r X^(l-1)T delta^(l)
         ops = run.ops
         return ops.scale(r, ops.matmul(ops.transpose(inputs), delta))
+
+    def bias_gradient(self, run, delta, r):
+        # dJ/db^(l) = r 1^T delta^(l) (the L2 term has no biases)
+        return run.ops.scale(r, run.ops.column_sums(delta))
 
     # -- the loop's steps ----------------------------------------------------
     def forward(self, run, inputs):
@@ -95,10 +104,12 @@ class Dense(Layer):
     def backward(self, run, delta):
         l, ops = self.layer, run.ops
         r = self.reduction(run)
-        run.record("grad", f"W{l}", self.weight_gradient(run, self.gradient_inputs(run), delta, r),
-                   note=f"dJ/dW^({l}) = r X^({l - 1})T dZ^({l})")
-        # dJ/db^(l) = r 1^T delta^(l)
-        run.record("grad", f"b{l}", ops.scale(r, ops.column_sums(delta)), note=f"dJ/db^({l}) = r 1^T dZ^({l})")
+        weight_gradient = self.weight_gradient(run, self.gradient_inputs(run), delta, r)
+        if self.l2:  # d/dW (lambda/2) ||W||^2 = lambda W
+            weight_gradient = ops.add(weight_gradient, ops.scale(self.l2, self.penalized_weights(run)))
+        run.record("grad", f"W{l}", weight_gradient, note=f"dJ/dW^({l}) = r X^({l - 1})T dZ^({l})"
+                   + (f" + lambda W^({l})" if self.l2 else ""))
+        run.record("grad", f"b{l}", self.bias_gradient(run, delta, r), note=f"dJ/db^({l}) = r 1^T dZ^({l})")
         if l == 1:
             return None
         # chain rule: dJ/dX^(l-1) = delta^(l) W^(l)T

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..losses import LOSSES, Loss as LossRow
 
@@ -16,6 +17,7 @@ class Loss:
     layer: int  # L: the layer whose outputs it compares with the targets
     factor: float = 1.0  # multiplies the loss and its gradient (a dropped or doubled 1/2)
     sign: float = 1.0  # -1: y - yhat instead of yhat - y
+    l2: Any = 0  # lambda of J_total = J + (lambda/2) sum_l ||W^(l)||^2; 0: none
 
     @property
     def row(self) -> LossRow:
@@ -31,7 +33,23 @@ class Loss:
         if self.factor != 1.0:
             costs = self.factor * costs
         costs = run.record("Js", None, costs)
-        return run.record("J", None, run.total(self.reduction(run), costs))
+        cost = run.total(self.reduction(run), costs)
+        if self.l2:
+            cost = run.ops.add(cost, self.penalty(run))
+        return run.record("J", None, cost)
+
+    def penalized(self) -> tuple[str, ...]:
+        """The parameters in the L2 term: the weights, never the biases."""
+        return tuple(f"W{l}" for l in range(1, self.layer + 1))
+
+    def penalty(self, run):
+        # (lambda/2) sum_l ||W^(l)||^2, the squared Frobenius norm of each weight matrix
+        ops = run.ops
+        total = None
+        for name in self.penalized():
+            term = ops.sum_squares(run.param(name))
+            total = term if total is None else ops.add(total, term)
+        return ops.scale(self.l2 / 2, total)
 
     def backward(self, run):
         """dJ/dx^(L) of each sample (the reduction r enters the parameter gradients, not here)."""

@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..netspec import NetworkSpec
-from . import activation, dense, loss, update
+from . import activation, dense, loss, optimizer, update
+from ..names import OPTIMIZER_STATES
 from .recompute import Problem, Recipe, Rewrite, Values, correct_recipe, layer_of, lookup, problem_of, recompute
 
 ALL_KINDS = ("z", "x", "yhat", "J", "dx", "delta", "dW", "db", "W", "b")
 BACKWARD_KINDS = ("delta", "dW", "db", "W", "b")  # W, b: the parameters after the update
 FORWARD_KINDS = ("z", "x", "yhat", "J", "dx")
 
-__all__ = ["ALL_KINDS", "BACKWARD_KINDS", "CATALOGUE", "MISTAKES", "Mistake", "Problem", "Recipe", "Values",
+__all__ = ["ALL_KINDS", "BACKWARD_KINDS", "STEP_KINDS", "CATALOGUE", "MISTAKES", "Mistake", "Problem", "Recipe", "Values",
            "correct_recipe", "layer_of", "lookup", "problem_of", "recompute"]
 
 
@@ -45,6 +46,18 @@ class Mistake:
 
     def recompute(self, problem: Problem, overrides=None, layers=None) -> Values:
         return recompute(problem, self.rewrite, overrides, layers)
+
+
+# the quantities of the training steps a rule, clipping or L2 mistake can change
+STEP_KINDS = ("W", "b", "dW", "db", "gnorm", "clip") + tuple(f"{s}_{k}" for s in OPTIMIZER_STATES for k in "Wb")
+
+
+def _rule(*names: str, **settings) -> Callable[[NetworkSpec], bool]:
+    """The spec trains with one of these rules, with these settings true (momentum, nesterov, ...)."""
+    def applies(spec) -> bool:
+        given = dict(spec.optimizer.settings)
+        return spec.optimizer.name in names and all(bool(given.get(k)) == v for k, v in settings.items())
+    return applies
 
 
 def _uses(*names: str) -> Callable[[NetworkSpec], bool]:
@@ -105,6 +118,32 @@ MISTAKES: tuple[Mistake, ...] = (
             FORWARD_KINDS + BACKWARD_KINDS, dense.bias_left_out, lambda spec: any(any(row) for row in spec.biases)),
     Mistake("update_sign", "θ + η·g instead of θ − η·g: the update climbs the gradient", ("W", "b"),
             update.update_sign, _always),
+    Mistake("bias_correction_omitted", "Adam's m and v used without the bias corrections 1 − β^t", STEP_KINDS,
+            optimizer.rule_rewrite({"adam": optimizer.UncorrectedAdam, "adamw": optimizer.UncorrectedAdam}),
+            _rule("adam", "adamw")),
+    Mistake("bias_correction_power_off_by_one", "1 − β^(t−1) for 1 − β^t in Adam's bias corrections (from step 2)",
+            STEP_KINDS, optimizer.rule_rewrite({"adam": optimizer.OffByOneAdam, "adamw": optimizer.OffByOneAdam}),
+            lambda spec: _rule("adam", "adamw")(spec) and spec.steps >= 2),
+    Mistake("eps_inside_sqrt", "√(v̂ + ε) for √v̂ + ε in the denominator", STEP_KINDS,
+            optimizer.rule_rewrite({"adam": optimizer.EpsInsideAdam, "adamw": optimizer.EpsInsideAdam,
+                                    "rmsprop": optimizer.EpsInsideRMSprop, "adagrad": optimizer.EpsInsideAdagrad}),
+            lambda spec: _rule("adam", "adamw", "adagrad")(spec) or _rule("rmsprop", centered=False)(spec)),
+    Mistake("momentum_buffer_starts_at_zero", "the momentum buffer started at 0 (torch starts it at the first "
+            "gradient): b₁ = (1 − dampening)·g₁", STEP_KINDS, optimizer.rule_rewrite({"sgd": optimizer.ZeroBufferSGD}),
+            _rule("sgd", momentum=True, dampening=True)),
+    Mistake("nesterov_as_momentum", "Nesterov asked, plain momentum done: θ − η·b instead of θ − η·(g + μ·b)",
+            STEP_KINDS, optimizer.rule_rewrite({"sgd": optimizer.PlainMomentumSGD}), _rule("sgd", nesterov=True)),
+    Mistake("weight_decay_coupled_in_adamw", "AdamW's weight decay added to the gradient (as Adam's) instead of "
+            "θ ← θ − η·λ·θ", STEP_KINDS, optimizer.rule_rewrite({"adamw": optimizer.CoupledAdamW}),
+            lambda spec: spec.optimizer.name == "adamw" and dict(spec.optimizer.settings).get("weight_decay", 1) != 0),
+    Mistake("rmsprop_squared_gradient_missing", "the (1 − α)·g² term left out of RMSProp's v", STEP_KINDS,
+            optimizer.rule_rewrite({"rmsprop": optimizer.NoSquareRMSprop}), _rule("rmsprop")),
+    Mistake("clip_per_parameter", "each tensor clipped to max_grad_norm by its own norm, not by the global norm",
+            STEP_KINDS, optimizer.clip_per_parameter, lambda spec: spec.max_grad_norm is not None),
+    Mistake("l2_on_biases", "the L2 term applied to the biases too: λ·b added to dJ/db", ("J",) + BACKWARD_KINDS
+            + STEP_KINDS, optimizer.l2_on_biases, lambda spec: bool(spec.l2)),
+    Mistake("l2_half_dropped", "λ‖W‖² for (λ/2)‖W‖²: 2λ·W in the gradient", ("J",) + BACKWARD_KINDS + STEP_KINDS,
+            optimizer.l2_half_dropped, lambda spec: bool(spec.l2)),
 )
 
 CATALOGUE: dict[str, Mistake] = {row.name: row for row in MISTAKES}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 import numpy as np
 
@@ -12,7 +12,7 @@ from ..layers import NetworkRows, build_rows
 from ..names import Quantity
 from ..netspec import NetworkSpec
 from ..optim import UpdateRule, build_rule
-from ..training import descend, full_batch, moves, update
+from ..training import clip, full_batch, train_steps
 
 
 @dataclass(frozen=True)
@@ -33,10 +33,11 @@ def problem_of(derivation) -> Problem:
 
 @dataclass(frozen=True)
 class Recipe:
-    """What a person runs: the layer rows with the loss, and the update rule; a mistake rewrites some of them."""
+    """What a person runs: the layer rows with the loss, the update rule and the clipping; a mistake rewrites some."""
 
     rows: NetworkRows
     rule: UpdateRule
+    clip: Callable = clip  # derive/training.clip: the global norm, as torch's clip_grad_norm_
 
 
 def correct_recipe(spec: NetworkSpec) -> Recipe:
@@ -57,12 +58,15 @@ class Values:
     given: Mapping[str, np.ndarray]
     after: Mapping[str, np.ndarray]
     computed: Mapping[tuple, float] = field(default_factory=dict)
+    steps: tuple = ()  # derive/training.StepRecord of every training step
 
 
 def _key(q: Quantity, depth: int) -> tuple:
     """(what the loop records, layer, entry) of a quantity; 0-based entries, samples first."""
     s = () if q.sample is None else (q.sample - 1,)
     idx = s + tuple(i - 1 for i in q.indices)
+    if q.step is not None or q.kind in ("gnorm", "clip") or "_" in q.kind:
+        return ("step", q.step, q.kind, idx)
     if q.kind == "yhat":
         return ("x", depth, idx)
     if q.kind in ("W", "b"):
@@ -86,6 +90,8 @@ def lookup(values: Values, q: Quantity, depth: int, computed: bool = True) -> fl
     key = _key(q, depth)
     if computed and key in values.computed:
         return values.computed[key]
+    if key[0] == "step":
+        return _step_value(values, q)
     name, layer, idx = key
     array = {
         "x": lambda: values.xs[layer], "z": lambda: values.zs[layer], "delta": lambda: values.deltas[layer],
@@ -96,16 +102,38 @@ def lookup(values: Values, q: Quantity, depth: int, computed: bool = True) -> fl
     return float(array[idx])
 
 
+def _step_value(values: Values, q: Quantity) -> float:
+    """A quantity of training step t as the person's steps have it (nan where their method has none)."""
+    t = q.step or len(values.steps)
+    idx = tuple(i - 1 for i in q.indices)
+    record = values.steps[t - 1]
+    if q.kind in ("W", "b"):
+        return float(record.params[f"{q.kind}{q.layer}"][idx])
+    if q.kind in ("dW", "db"):
+        return float(record.gradients[f"{q.kind[1:]}{q.layer}"][idx])
+    if q.kind in ("gnorm", "clip"):
+        clipping = record.clipping
+        return float("nan") if clipping is None else clipping.norm if q.kind == "gnorm" else clipping.coefficient
+    state, _, kind = q.kind.partition("_")
+    kept = record.state.get(f"{kind}{q.layer}", {})
+    return float(kept[state][idx]) if state in kept else float("nan")
+
+
 class _Substitutions:
     """Puts a person's numbers into freshly computed arrays, remembering what was computed there."""
 
     def __init__(self, overrides: Optional[Mapping[Quantity, float]], depth: int):
         self.groups, self.computed = {}, {}
         for q, value in (overrides or {}).items():
-            name, layer, idx = _key(q, depth)
+            key = _key(q, depth)
+            if key[0] == "step":  # a training step's numbers are not put back: the person's method recomputes them
+                continue
+            name, layer, idx = key
             self.groups.setdefault((name, layer), []).append((idx, float(value)))
 
     def put(self, array: np.ndarray, name: str, layer=None) -> np.ndarray:
+        if (name, layer) in self.groups and not isinstance(array, np.ndarray):
+            array = np.array(array)  # a cost with its L2 term added is a NumPy scalar
         for idx, value in self.groups.get((name, layer), ()):
             self.computed[(name, layer, idx)] = float(array[idx])
             array[idx] = value
@@ -175,15 +203,23 @@ def recompute(problem: Problem, rewrite: Optional[Rewrite] = None, overrides: Op
     Y = subs.put(problem.Y.copy(), "y", None)
     run = _pass(recipe, kernels, params, problem.X, Y, subs.put)
     grads = _gradients(run)
-    if spec.steps == 1 and full_batch(spec):
-        after, _ = update(recipe.rule, params, grads, {}, moves(spec))
-    else:  # several steps or mini-batches: the person's method throughout, their numbers only in the first pass
-        after = dict(params)
-        step_gradients = lambda p, X, Y: _gradients(_pass(recipe, kernels, p, X, Y))  # noqa: E731
-        with np.errstate(all="ignore"):
-            for after in descend(step_gradients, recipe.rule, after, problem.X, Y, spec):
-                pass
+    # one full-batch step: the gradients with the person's numbers; otherwise their method throughout, their
+    # numbers only in the first pass
+    first = spec.steps == 1 and full_batch(spec)
+
+    given = [grads] if first else []
+
+    def step_gradients(p, X, Y_batch):
+        return given.pop() if given else _gradients(_pass(recipe, kernels, p, X, Y_batch))
+
+    after, records = dict(params), []
+    with np.errstate(all="ignore"):
+        for record in train_steps(step_gradients, recipe.rule, after, problem.X, Y, spec, clipper=recipe.clip):
+            records.append(record)
+            after = record.params
+    after = {name: value.copy() for name, value in after.items()} if records else after
     for name in after:
         subs.put(after[name], "after", name)
     return Values(run.layered("z", L, 1), run.layered("x", L, 0), run.value("dx", L), run.layered("delta", L, 1),
-                  run.value("Js"), float(run.value("J")), grads, dict(params, Y=Y), after, dict(subs.computed))
+                  run.value("Js"), float(run.value("J")), grads, dict(params, Y=Y), after, dict(subs.computed),
+                  tuple(records))

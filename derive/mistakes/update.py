@@ -13,6 +13,7 @@ from .recompute import Recipe
 class ClimbingSGD(SGD):
     """theta + eta g for theta - eta g, at the layers where `climbs` holds."""
 
+    ELEMENTWISE = False  # the sign depends on the parameter's layer
     climbs: Callable[[int], bool] = lambda layer: True
 
     def step(self, name, theta, gradient, state):

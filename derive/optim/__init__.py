@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sympy as sp
-
-from ..netspec import NetworkSpec
-from .base import UpdateRule
+from .adam import Adam, AdamW
+from .adaptive import Adagrad, RMSprop
+from .base import UpdateRule, hyper_defaults
 from .sgd import SGD
 
-RULES: dict[str, type[UpdateRule]] = {row.name: row for row in (SGD,)}
+RULES: dict[str, type[UpdateRule]] = {row.name: row for row in (SGD, Adagrad, RMSprop, Adam, AdamW)}
 
 
 def rule_class(name: str) -> type[UpdateRule]:
@@ -19,7 +19,20 @@ def rule_class(name: str) -> type[UpdateRule]:
         raise KeyError(f"no update rule {name!r}; known: {', '.join(RULES)}") from None
 
 
-def build_rule(spec: NetworkSpec, exact: bool = False) -> UpdateRule:
-    """The spec's update rule with its learning rate as a float, or as a SymPy Rational in exact mode."""
-    rate = sp.Rational(spec.learning_rate) if exact else float(spec.learning_rate)
-    return rule_class("sgd")(rate)
+def _converted(value, exact: bool):
+    """A spec number as the rule computes with it: float64, or a SymPy Rational in exact mode; bools stay."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, tuple):
+        return tuple(_converted(v, exact) for v in value)
+    return sp.Rational(value) if exact else float(value)
+
+
+def build_rule(spec, exact: bool = False) -> UpdateRule:
+    """The NetworkSpec's update rule (the spec's validation imports the rows, so no import back) with its learning rate and hyper-parameters as floats, or SymPy Rationals when exact."""
+    row = rule_class(spec.optimizer.name)
+    settings = {key: _converted(value, exact) for key, value in spec.optimizer.settings}
+    return row(_converted(spec.learning_rate, exact), **settings)
+
+
+__all__ = ["RULES", "UpdateRule", "build_rule", "hyper_defaults", "rule_class"]

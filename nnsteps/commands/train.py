@@ -30,6 +30,18 @@ def _progress(steps: int):
     return bar, lambda text: tqdm.write(text, file=sys.stdout)
 
 
+def _gradient_function(derivation, compiled):
+    """The exported module's gradients compiled in memory (plain NumPy, the fastest), or the derivation's own."""
+    from ..derive.errors import UnsupportedError
+
+    if derivation.exact:
+        return compiled.gradients
+    try:
+        return derivation.gradient_function()
+    except UnsupportedError:  # a custom activation NumPy cannot print: the compiled formulas compute the same
+        return compiled.gradients
+
+
 def gradient_descent(derivation, steps: int, every: int = 100, say=None):
     """Parameters after `steps` iterations of theta <- theta - eta dJ/dtheta; prints the full-data cost every `every`."""
     import numpy as np
@@ -41,7 +53,7 @@ def gradient_descent(derivation, steps: int, every: int = 100, say=None):
 
     spec = derivation.spec
     compiled = derivation.compiled if not derivation.exact else CompiledNetwork(derivation.net, derivation.backprop)
-    gradients = compiled.gradients  # the same function as derivation.gradient_function()
+    gradients = _gradient_function(derivation, compiled)
     params = {name: np.array(value, dtype=float) for name, value in derivation.params.items()}
     X, Y = np.asarray(derivation.X, dtype=float), np.asarray(derivation.Y, dtype=float)
     rule = build_rule(spec)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 from ..context import Context, symbols
 from ..numbers import latex_number
 from ..operands import Term, factor, signed_sum
 from ..records import Math, Paragraph, Step, text
+from . import rules
 from .base import UnknownKind
 
 THETA = r"\theta"
@@ -54,10 +57,37 @@ class UpdateExplainer:
     intro: Callable  # (ctx) -> the paragraphs and formula that state the rule
     scalar_step: Callable  # (ctx, symbol, old, rate, gradient, new) -> Step
     matrix_step: Callable  # (ctx, "W" | "b", layer, old, gradient, new) -> a matrix step
+    state_steps: Callable = rules.sgd_steps  # (ctx, rules.Entry) -> the Steps of one entry's update at step t
+    training_intro: Callable = rules.rule_intro  # (ctx) -> the rule with its hyper-parameters, in the Training section
+
+
+def _first_step(state_steps: Callable) -> Callable:
+    """The scalar step of a stateful rule: its first step from the initial state, ending in theta_1."""
+    def scalar_step(ctx: Context, symbol, old, rate, gradient, new) -> Step:
+        rule = ctx.d.rule.with_rate(rate)
+        before = {k: v for k, v in rule.initial_state({"p": np.asarray(old)})["p"].items()} if rule.state_names() else {}
+        after, state = rule.step("p", old, gradient, before)
+        steps = state_steps(ctx, rules.Entry(1, old, gradient, before, state, after, rule))
+        name = ctx.tex(symbol)
+        last = steps[-1]
+        return Step(name, last.formula, last.substituted, ctx.num(ctx.number(new)), symbols(symbol), relation=r"\leftarrow")
+    return scalar_step
+
+
+def _no_matrix_step(ctx, kind, layer, old, gradient, new):
+    raise UnknownKind("optimizer", f"{ctx.d.rule.name} is worked entry by entry in the Training section")
+
+
+def _stateful(title: str, state_steps: Callable) -> UpdateExplainer:
+    return UpdateExplainer(title, rules.rule_intro, _first_step(state_steps), _no_matrix_step, state_steps)
 
 
 UPDATE_ROWS: dict[str, UpdateExplainer] = {
     "sgd": UpdateExplainer("The gradient-descent update", _sgd_intro, _sgd_scalar, _sgd_matrix),
+    "adagrad": _stateful("Training with AdaGrad", rules.adagrad_steps),
+    "rmsprop": _stateful("Training with RMSProp", rules.rmsprop_steps),
+    "adam": _stateful("Training with Adam", rules.adam_steps),
+    "adamw": _stateful("Training with AdamW", rules.adam_steps),
 }
 
 

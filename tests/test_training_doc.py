@@ -1,0 +1,35 @@
+"""The Training section: the built-in adam example shows step 1's bias corrections with the numbers of the steps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nnsteps.derive.derivation import derive
+from nnsteps.render.numbers import latex_number
+from nnsteps.render.training import worked_steps
+from nnsteps.spec import load_spec
+
+GOLDEN = Path(__file__).resolve().parent.parent / "output"
+
+
+def test_worked_steps_default_to_first_two_and_last():
+    assert worked_steps(4) == (1, 2, 4) and worked_steps(1) == (1,) and worked_steps(5, [3, 9]) == (3,)
+
+
+def test_adam_golden_shows_step_one_bias_correction_with_numbers():
+    d = derive(load_spec("adam"))
+    markdown = (GOLDEN / "adam.md").read_text(encoding="utf-8")
+    for name in ("W2[1,1]", "W1[1,1]", "b1[1]"):
+        m, mhat = d.value(f"m_{name}@t1"), d.value(f"mhat_{name}@t1")
+        correction = rf"\frac{{{latex_number(m)}}}{{1 - 0.9^{{1}}}} = \frac{{{latex_number(m)}}}{{0.1}} = {latex_number(mhat)}"
+        assert correction in markdown, correction
+        v, vhat = d.value(f"v_{name}@t1"), d.value(f"vhat_{name}@t1")
+        assert rf"{{1 - 0.999^{{1}}}} = \frac{{{latex_number(v)}}}{{0.001}}" in markdown
+        assert latex_number(vhat) in markdown
+        assert latex_number(d.value(f"{name}@t1")) in markdown
+    for t in (1, 2, 4):
+        assert f"### Step {t}\n" in markdown
+    assert "### Step 3\n" not in markdown  # tabulated, not worked
+    assert latex_number(d.value("gnorm@t1")) in markdown and "adam-cost.svg" in markdown
+    for fmt in ("html", "tex"):
+        assert "Training" in (GOLDEN / f"adam.{fmt}").read_text(encoding="utf-8")
