@@ -148,7 +148,8 @@ def order_key(q: Quantity, depth: int) -> tuple:
     """Given numbers, forward pass by sample and layer, costs, backward pass, gradients, update, training steps."""
     index = tuple(q.indices)
     sample = q.sample or 0
-    if q.step or q.kind in STEP_PHASES:  # step t: its batch gradient, clipping, the rule's state, the parameters
+    # step t: its batch gradient, clipping, the rule's state (m_W2, ...), the parameters
+    if q.step or q.kind in ("gnorm", "clip") or "_" in q.kind:
         kind = q.kind.partition("_")[0] if "_" in q.kind else q.kind
         return (6, q.step or 0, STEP_PHASES.get(kind, 2), str(q.layer), q.kind, index)
     if is_given(q):
