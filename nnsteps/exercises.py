@@ -216,6 +216,7 @@ class VariantJob:
     variant: int
     folder: str
     format: str  # "html" | "md"
+    lms: bool = False  # also make the platform question data (nnsteps/lms/items.py)
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,7 @@ class VariantRecord:
     cost: float
     key: tuple  # (quantity name, answer text) pairs
     blank: str = ""  # the student's blank answers file
+    lms: Any = None  # the platform question data of the variant, when asked for
 
 
 def significant_digits_of(exercise: ExerciseSpec) -> int:

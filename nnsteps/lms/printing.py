@@ -1,0 +1,52 @@
+"""The step graph printed: LaTeX worked steps (\\( \\) maths) and each step as a JavaScript and a Python expression in v[i],
+by SymPy's code printers (the formulas are the derivation's; no user text reaches the code)."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .items import number_text
+
+
+def _symbol_tex(ctx, name: str) -> str:
+    from ..derive.names import parse_quantity
+    from ..exercises import quantity_tex
+
+    q = parse_quantity(name, ctx.spec)
+    symbol, _ = quantity_tex(ctx, q)
+    if q.sample is not None and ctx.spec.n_samples > 1 and q.kind != "J":
+        return f"{{{symbol}}}^{{[{q.sample}]}}"
+    return symbol
+
+
+def worked_steps(ctx, graph, asked_nodes) -> list:
+    """For each asked node: its formula in the document's symbols, with the numbers it reads, and its value."""
+    names = {node.name: _symbol_tex(ctx, node.name) for node in graph.nodes}
+    symbol_names = {graph.symbol(name): tex for name, tex in names.items()}
+    steps = []
+    for position in asked_nodes:
+        node = graph.nodes[position]
+        lhs = names[node.name]
+        value = number_text(node.value)
+        if node.formula is None:
+            steps.append({"lhs": lhs, "tex": f"{lhs} = {value}"})
+            continue
+        formula = sp.latex(node.formula, symbol_names=symbol_names)
+        reads = sorted(node.formula.free_symbols, key=lambda s: int(s.name[2:-1]))
+        inputs = ", ".join(f"{symbol_names[s]} = {number_text(graph.nodes[int(s.name[2:-1])].value)}" for s in reads)
+        steps.append({"lhs": lhs, "tex": f"{lhs} = {formula} = {value}", "inputs": inputs})
+    return steps
+
+
+def graph_code(graph) -> dict:
+    """names, the derivation's values, and per node a JavaScript and a Python expression in v[i] (None: a given number)."""
+    js, py = [], []
+    for node in graph.nodes:
+        if node.formula is None:
+            js.append(None)
+            py.append(None)
+            continue
+        js.append(sp.jscode(node.formula))
+        py.append(sp.pycode(node.formula, fully_qualified_modules=True))
+    return {"names": [node.name for node in graph.nodes], "values": [node.value for node in graph.nodes],
+            "js": js, "py": py}

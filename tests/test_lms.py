@@ -1,0 +1,212 @@
+"""Platform exports (issue 16): Moodle XML blanks, PrairieLearn generate/grade, agreeing with `nnsteps check`."""
+
+import base64
+from fractions import Fraction
+import importlib.util
+import json
+import math
+import re
+import tomllib
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from nnsteps.cli import main
+from nnsteps.derive.derivation import derive
+from nnsteps.derive.mistakes import CATALOGUE, layer_of, lookup, problem_of, recompute
+from nnsteps.derive.names import parse_quantity
+from nnsteps.spec import builtin_names, load_spec
+
+BLANK = re.compile(r"\{1:NUMERICAL:((?:\\.|[^\\}])*)\}")
+ENTRY = re.compile(r"^(=|%0%)([-0-9.]+):([0-9.]+)#(.*)$", re.S)
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def _entries(blank: str) -> list:
+    """(right?, value, tolerance, feedback) of each entry of a Cloze NUMERICAL blank, split at unescaped ~."""
+    rows = []
+    for part in re.split(r"(?<!\\)~", blank):
+        match = ENTRY.match(part)
+        assert match, part
+        rows.append((match.group(1) == "=", float(match.group(2)), float(match.group(3)), _unescape(match.group(4))))
+    return rows
+
+
+@pytest.fixture(scope="module", params=builtin_names())
+def pack(request, tmp_path_factory):
+    out = tmp_path_factory.mktemp("lms") / "pack"
+    assert main(["exercises", request.param, "--count", "3", "--seed", "5", "--jobs", "1", "--no-progress",
+                 "-o", str(out), "--lms", "moodle", "prairielearn"]) == 0
+    return out
+
+
+def _keys(pack) -> list:
+    manifest = json.loads((pack / "teacher/manifest.json").read_text())
+    return [(v["variant"], v["key"], pack / v["spec"]) for v in manifest["variants"]]
+
+
+def test_moodle_blanks_contain_the_key_and_exclude_every_mistake(pack):
+    root = ET.parse(pack / "moodle.xml").getroot()
+    categories = root.findall("question[@type='category']")
+    questions = root.findall("question[@type='cloze']")
+    keys = _keys(pack)
+    assert len(categories) == 1 and len(questions) == len(keys) == 3
+    named = 0
+    for question, (variant, key, spec_path) in zip(questions, keys):
+        derivation = derive(load_spec(str(spec_path)))
+        problem, depth = problem_of(derivation), derivation.spec.depth
+        text = question.find("questiontext/text").text
+        blanks = BLANK.findall(text)
+        assert len(blanks) == len(key)
+        for blank, (name, answer) in zip(blanks, key.items()):
+            entries = _entries(blank)
+            right, value, tolerance, _ = entries[0]
+            truth = float(Fraction(answer))
+            if abs(truth) < 1e-12:  # float noise around a true 0 (a softmax gradient's sum): 0 exactly
+                assert value == 0 and tolerance == 0
+                truth = 0.0
+            assert right and math.isclose(value, truth, rel_tol=1e-9, abs_tol=1e-15)  # the key file holds 10 digits
+            three = float(f"{truth:.3g}")  # the key written with the 3 significant digits the policy asks
+            assert abs(three - value) <= tolerance * (1 + 1e-9)
+            q = parse_quantity(name, derivation.spec)
+            for is_right, wrong, width, feedback in entries[1:]:
+                assert not is_right and feedback.startswith("Likely mistake: ")
+                assert abs(wrong - value) > tolerance + width  # the intervals never meet
+                # the entry is what the named mistake gives at this step, recomputed here as check does
+                mistake = next(m for m in CATALOGUE.values() if f"Likely mistake: {m.description}." in feedback)
+                found = [lookup(recompute(problem, mistake.twist, None, layers), q, depth)
+                         for layers in (frozenset({layer_of(q, depth)}), None)]
+                assert any(math.isfinite(f) and abs(float(f"{f:.3g}") - wrong) <= 1e-12 * max(1, abs(wrong)) for f in found)
+                named += 1
+        image = question.find("questiontext/file")
+        assert base64.b64decode(image.text).startswith(b"<svg") and f"@@PLUGINFILE@@/{image.get('name')}" in text
+        feedback = question.find("generalfeedback/text").text
+        assert feedback.count("<li>") == len(key) and feedback.count("\\(") >= len(key) and "Worked solution" in feedback
+    assert named >= 1
+
+
+def _server(pack):
+    path = next((pack / "prairielearn/questions").iterdir()) / "server.py"
+    spec = importlib.util.spec_from_file_location(f"server_{id(pack)}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module, path
+
+
+def _generate(module, seed):
+    data = {"params": {}, "correct_answers": {}, "variant_seed": seed, "options": {}}
+    module.generate(data)
+    return data
+
+
+def _grade(module, data, raw: dict):
+    submitted = dict(data, raw_submitted_answers=dict(raw), submitted_answers={k: float(v) for k, v in raw.items()},
+                     partial_scores={}, score=0, feedback={}, format_errors={})
+    module.grade(submitted)
+    return submitted
+
+
+def _check(spec_path, names, raw, tmp_path):
+    """`nnsteps check --json` on the same answers: {name: (status, carried, first wrong, diagnoses)}."""
+    answers = tmp_path / "answers.toml"
+    answers.write_text("[answers]\n" + "".join(f'"{n}" = {v}\n' for n, v in zip(names, raw)))
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["check", str(spec_path), str(answers), "--json"])
+    rows = json.loads(out.getvalue())["rows"]
+    return {row["quantity"]: (row["status"], row["carried"], row["first_wrong"], {d["name"] for d in row["diagnoses"]})
+            for row in rows}
+
+
+def test_prairielearn_files(pack):
+    folder = next((pack / "prairielearn/questions").iterdir())
+    info = json.loads((folder / "info.json").read_text())
+    assert info["type"] == "v3" and info["uuid"] and info["topic"] and info["tags"]
+    html = (folder / "question.html").read_text()
+    module, path = _server(pack)
+    code = path.read_text()
+    assert not re.search(r"^\s*(from|import)\s+nnsteps", code, re.M) and "eval(" not in code and "exec(" not in code
+    assert html.count("<pl-number-input") == len(module.QUESTION["variants"][0]["questions"])
+    for variant in module.QUESTION["variants"]:
+        assert (folder / "clientFilesQuestion" / variant["diagram"]).read_text().startswith("<svg")
+
+
+def test_prairielearn_full_partial_and_zero_credit_agree_with_check(pack, tmp_path):
+    module, _ = _server(pack)
+    keys = _keys(pack)
+    seen = set()
+    for seed in range(6):
+        data = _generate(module, seed)
+        index = data["params"]["variant"]
+        seen.add(index)
+        variant = module.QUESTION["variants"][index]
+        questions = variant["questions"]
+        spec_path = keys[index][2]
+        names = [q["name"] for q in questions]
+        right = {q["field"]: format(q["key"], ".6g") for q in questions}
+        assert _grade(module, data, right)["score"] == 1.0
+        # wrong at the first nonzero step whose change moves a later answer; the later one carried from it
+        derivation = derive(load_spec(str(spec_path)))
+        problem, depth = problem_of(derivation), derivation.spec.depth
+        for i, q in enumerate(questions):
+            if q["key"] == 0:
+                continue
+            wrong = float(f"{q['key'] * 1.37 + 0.011:.4g}")
+            overrides = {parse_quantity(names[i], derivation.spec): wrong}
+            values = recompute(problem, overrides=overrides)
+            later = [(j, lookup(values, parse_quantity(names[j], derivation.spec), depth)) for j in range(i + 1, len(q))
+                     if j < len(questions)]
+            moved = [(j, v) for j, v in later if abs(v - questions[j]["key"]) > 1e-3 * max(1, abs(v))]
+            if moved:
+                break
+        else:
+            pytest.fail("no step moves a later one")
+        j, carried_value = moved[0]
+        raw = dict(right, **{questions[i]["field"]: format(wrong, ".4g"), questions[j]["field"]: format(carried_value, ".6g")})
+        graded = _grade(module, data, raw)
+        rows = {row["field"]: row for row in graded["feedback"]["rows"]}
+        assert rows[questions[i]["field"]]["status"] == "wrong" and rows[questions[i]["field"]]["first_wrong"]
+        assert graded["partial_scores"][questions[i]["field"]]["score"] == 0
+        assert rows[questions[j]["field"]]["carried"] and graded["partial_scores"][questions[j]["field"]]["score"] == 0.5
+        assert names[i] in graded["partial_scores"][questions[j]["field"]]["feedback"]
+        assert 0 < graded["score"] < 1
+        # too coarse: the first step with a nonzero, inexact key, to one significant digit
+        k = next(n for n, q in enumerate(questions) if q["key"] and float(f"{q['key']:.1g}") != q["key"])
+        coarse = dict(right, **{questions[k]["field"]: format(questions[k]["key"], ".1g")})
+        assert _grade(module, data, coarse)["partial_scores"][questions[k]["field"]]["score"] == 0
+        for answers in (raw, coarse):
+            graded = _grade(module, data, answers)
+            verdicts = _check(spec_path, names, [answers[q["field"]] for q in questions], tmp_path)
+            for q, row in zip(questions, graded["feedback"]["rows"]):
+                status, carried, first, _ = verdicts[q["name"]]
+                assert (row["status"], row["carried"], row["first_wrong"]) == (status, carried, first), q["name"]
+    assert len(seen) > 1
+
+
+def test_prairielearn_names_the_likely_mistake_as_check_does(pack, tmp_path):
+    module, _ = _server(pack)
+    keys = _keys(pack)
+    data = _generate(module, 0)
+    variant = module.QUESTION["variants"][data["params"]["variant"]]
+    questions, names = variant["questions"], [q["name"] for q in variant["questions"]]
+    right = {q["field"]: format(q["key"], ".6g") for q in questions}
+    tried = 0
+    for q in questions:
+        for diagnosis in q["diagnoses"]:
+            if abs(diagnosis["raw"] - q["key"]) <= 1e-3 * max(1, abs(q["key"])):
+                continue
+            raw = dict(right, **{q["field"]: format(diagnosis["raw"], ".6g")})
+            graded = _grade(module, data, raw)
+            row = next(r for r in graded["feedback"]["rows"] if r["field"] == q["field"])
+            assert diagnosis["name"] in row["mistakes"] and diagnosis["description"] in row["feedback"]
+            verdicts = _check(keys[data["params"]["variant"]][2], names, [raw[p["field"]] for p in questions], tmp_path)
+            assert set(row["mistakes"]) == verdicts[q["name"]][3]
+            tried += 1
+            break
+    assert tried >= 1
