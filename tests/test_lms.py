@@ -39,7 +39,7 @@ def _entries(blank: str) -> list:
 def pack(request, tmp_path_factory):
     out = tmp_path_factory.mktemp("lms") / "pack"
     assert main(["exercises", request.param, "--count", "3", "--seed", "5", "--jobs", "1", "--no-progress",
-                 "-o", str(out), "--lms", "moodle", "prairielearn"]) == 0
+                 "-o", str(out), "--lms", "moodle", "canvas", "prairielearn"]) == 0
     return out
 
 
@@ -210,3 +210,33 @@ def test_prairielearn_names_the_likely_mistake_as_check_does(pack, tmp_path):
             tried += 1
             break
     assert tried >= 1
+
+
+def test_canvas_zip_round_trips_and_every_range_holds_the_key(pack, tmp_path):
+    import zipfile
+
+    keys = _keys(pack)
+    ns = {"q": "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"}
+    with zipfile.ZipFile(pack / "canvas-qti.zip") as archive:
+        manifest = ET.fromstring(archive.read("imsmanifest.xml"))
+        quizzes = [r for r in manifest.iter() if r.get("type") == "imsqti_xmlv1p2"]
+        assert len(quizzes) == len(keys)
+        for resource, (variant, key, _) in zip(quizzes, keys):
+            root = ET.fromstring(archive.read(resource.find("{*}file").get("href")))
+            items = root.findall(".//q:item", ns)
+            assert [item.get("title") for item in items] == list(key)
+            for item, answer in zip(items, key.values()):
+                scale = int(next(f.findtext("q:fieldentry", namespaces=ns) for f in item.iterfind(".//q:qtimetadatafield", ns)
+                                 if f.findtext("q:fieldlabel", namespaces=ns) == "nnsteps_scale"))
+                truth = float(Fraction(answer)) * 10.0 ** scale
+                truth = 0.0 if abs(truth) < 1e-12 * 10.0 ** scale else truth
+                low = float(item.findtext(".//q:vargte", namespaces=ns))
+                high = float(item.findtext(".//q:varlte", namespaces=ns))
+                exact = float(item.findtext(".//q:varequal", namespaces=ns))
+                assert low <= truth <= high and math.isclose(exact, truth, rel_tol=1e-9, abs_tol=1e-15)
+                assert high - low >= 2e-4 * (1 - 1e-9) or high == low == 0  # Canvas's 4 decimals never swallow it
+                three = float(f"{truth:.3g}")  # the key with the 3 significant digits the policy asks
+                assert low - 1e-12 <= three <= high + 1e-12
+                text = item.findtext(".//q:presentation//q:mattext", namespaces=ns)
+                assert (f"multiplied by 10^{scale}" in text) == (scale > 0)
+        assert all(archive.read(name).startswith(b"<svg") for name in archive.namelist() if name.endswith(".svg"))
