@@ -217,6 +217,7 @@ class VariantJob:
     folder: str
     format: str  # "html" | "md"
     lms: bool = False  # also make the platform question data (nnsteps/lms/items.py)
+    practice: bool = False  # also write student/vNNN/practice.html (it holds the key: for practice only)
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,14 @@ def entries(key: float, values, digits: int) -> list:
     return rows
 
 
+def _fraction(derivation, q):
+    """[p, q] of an exact derivation's value (the rounding rule is then exact, halves up), else None."""
+    if not derivation.exact:
+        return None
+    value = derivation.quantity_value(q)
+    return [int(value.p), int(value.q)]
+
+
 def variant_item(derivation, asked, digits: int, variant: int) -> dict:
     """Everything the platform exports need of one variant, as plain data (picklable, JSON-able)."""
     from ..exercises import quantity_tex, short_name
@@ -111,7 +119,7 @@ def variant_item(derivation, asked, digits: int, variant: int) -> dict:
         key = float(derivation.quantity_value(q))
         questions.append({
             "name": short_name(q), "canonical": q.name, "node": graph.index[canonical(q.name, spec)],
-            "tex": symbol, "words": words, "key": key, "tolerance": tolerance(key, digits),
+            "tex": symbol, "words": words, "key": key, "tolerance": tolerance(key, digits), "exact": _fraction(derivation, q),
             "mistakes": entries(key, mistakes[q.name], digits),
             "diagnoses": [{"raw": value, "name": m.name, "description": m.description, "fix": FIXES.get(m.name, "")}
                           for value, m in mistakes[q.name]],

@@ -92,7 +92,7 @@ def grade(data):
 def server_py(items: list, labels: dict, digits: int) -> str:
     variants = [{
         "diagram": f"diagram-v{item['variant']:03d}.svg", "given": given_text(item), "values": item["code"]["values"],
-        "questions": [{"field": f"q{i}", "name": q["name"], "node": q["node"], "key": q["key"], "atol": q["tolerance"],
+        "questions": [{"field": f"q{i}", "name": q["name"], "node": q["node"], "key": q["key"], "exact": q["exact"], "atol": q["tolerance"],
                        "diagnoses": q["diagnoses"]} for i, q in enumerate(item["questions"], start=1)],
     } for item in items]
     data = json.dumps({"digits": digits, "labels": labels, "variants": variants}, ensure_ascii=True)
