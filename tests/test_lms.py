@@ -240,3 +240,27 @@ def test_canvas_zip_round_trips_and_every_range_holds_the_key(pack, tmp_path):
                 text = item.findtext(".//q:presentation//q:mattext", namespaces=ns)
                 assert (f"multiplied by 10^{scale}" in text) == (scale > 0)
         assert all(archive.read(name).startswith(b"<svg") for name in archive.namelist() if name.endswith(".svg"))
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_step_graph_recomputes_every_number_of_the_derivation(name):
+    """The formulas the page and server.py print reproduce every number, for the spec and a variant sharing its shape;
+    with a person's number substituted they give what check's recomputation gives."""
+    from nnsteps.exercises import DEFAULT, draw_variant
+    from nnsteps.lms.graph import step_graph
+
+    spec = load_spec(name)
+    for derivation in (derive(spec), derive(draw_variant(spec, spec.exercise or DEFAULT, 2, 7))):
+        graph = step_graph(derivation)
+        values = graph.evaluate()
+        for node, value in zip(graph.nodes, values):
+            assert math.isclose(node.value, value, rel_tol=1e-9, abs_tol=1e-12), node.name
+            assert node.value == float(derivation.value(node.name))
+        problem, depth = problem_of(derivation), derivation.spec.depth
+        first = parse_quantity("z1[1]@1", derivation.spec)
+        changed = graph.evaluate({graph.index[first.name]: 0.25})
+        recomputed = recompute(problem, overrides={first: 0.25})
+        for node, value in zip(graph.nodes, changed):
+            if node.formula is not None:
+                expected = lookup(recomputed, parse_quantity(node.name, derivation.spec), depth, computed=False)
+                assert math.isclose(value, expected, rel_tol=1e-9, abs_tol=1e-12), node.name

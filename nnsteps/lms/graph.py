@@ -60,7 +60,35 @@ def canonical(name: str, spec) -> str:
     return q.name
 
 
+NUMBERS = ("weights", "biases", "X", "Y", "title", "name", "init", "exercise", "limits")  # fields the formulas never read
+
+
 def step_graph(derivation) -> StepGraph:
+    """The steps with the derivation's numbers; the formulas are made once per network shape (variants share them)."""
+    import dataclasses
+
+    from ..derive.names import parse_quantity
+
+    spec = derivation.spec
+    shape = tuple((f.name, repr(getattr(spec, f.name))) for f in dataclasses.fields(spec) if f.name not in NUMBERS)
+    names, formulas, index = _formulas(shape + (("samples", spec.n_samples),), derivation)
+    nodes = tuple(Node(name, formula, float(derivation.quantity_value(parse_quantity(name, spec))))
+                  for name, formula in zip(names, formulas))
+    return StepGraph(nodes, index)
+
+
+_SHAPES: dict = {}
+
+
+def _formulas(shape: tuple, derivation) -> tuple:
+    """(names, formulas, index) of a network shape, built from the first derivation of that shape."""
+    if shape not in _SHAPES:
+        graph = _build(derivation)
+        _SHAPES[shape] = ([node.name for node in graph.nodes], [node.formula for node in graph.nodes], graph.index)
+    return _SHAPES[shape]
+
+
+def _build(derivation) -> StepGraph:
     """The derivation's steps for every sample, its cost, backward pass, batch gradients and (one full-batch step) update."""
     from ..derive.names import parse_quantity
 
@@ -71,7 +99,7 @@ def step_graph(derivation) -> StepGraph:
     def add(name: str, formula=None):
         q = parse_quantity(name, spec)
         index[q.name] = len(nodes)
-        nodes.append(Node(q.name, formula, float(derivation.quantity_value(q))))
+        nodes.append(Node(q.name, formula, 0.0))  # the numbers are the variant's: step_graph puts them in
 
     def sym(name: str) -> sp.Symbol:
         return sp.Symbol(f"v[{index[parse_quantity(name, spec).name]}]")

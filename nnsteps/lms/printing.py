@@ -3,6 +3,8 @@ by SymPy's code printers (the formulas are the derivation's; no user text reache
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 from .items import number_text
@@ -31,11 +33,22 @@ def worked_steps(ctx, graph, asked_nodes) -> list:
         if node.formula is None:
             steps.append({"lhs": lhs, "tex": f"{lhs} = {value}"})
             continue
-        formula = sp.latex(node.formula, symbol_names=symbol_names)
         reads = sorted(node.formula.free_symbols, key=lambda s: int(s.name[2:-1]))
+        formula = _latex(node.formula, tuple((s, symbol_names[s]) for s in reads))
         inputs = ", ".join(f"{symbol_names[s]} = {number_text(graph.nodes[int(s.name[2:-1])].value)}" for s in reads)
         steps.append({"lhs": lhs, "tex": f"{lhs} = {formula} = {value}", "inputs": inputs})
     return steps
+
+
+@functools.lru_cache(maxsize=4096)
+def _code(formula: sp.Expr) -> tuple[str, str]:
+    """(JavaScript, Python) of one step; every variant of a spec has the same formulas, so each is printed once."""
+    return sp.jscode(formula), sp.pycode(formula, fully_qualified_modules=True)
+
+
+@functools.lru_cache(maxsize=4096)
+def _latex(formula: sp.Expr, names: tuple) -> str:
+    return sp.latex(formula, symbol_names=dict(names))
 
 
 def graph_code(graph) -> dict:
@@ -46,7 +59,8 @@ def graph_code(graph) -> dict:
             js.append(None)
             py.append(None)
             continue
-        js.append(sp.jscode(node.formula))
-        py.append(sp.pycode(node.formula, fully_qualified_modules=True))
+        javascript, python = _code(node.formula)
+        js.append(javascript)
+        py.append(python)
     return {"names": [node.name for node in graph.nodes], "values": [node.value for node in graph.nodes],
             "js": js, "py": py}
