@@ -194,9 +194,9 @@ def bench_exports(table: Table, count: int, work: str) -> None:
     if util.find_spec("nnsteps.lms") is None:
         table.skip(f"{count} variants with platform exports", "`nnsteps exercises --lms` not available in this checkout")
         return
-    argv = _nnsteps() + ["exercises", "tutorial", "--count", str(count), "--jobs", "2", "--format", "html",
-                         "--no-progress", "--lms", "moodle", "canvas", "prairielearn", "--practice",
-                         "-o", os.path.join(work, "exports")]
+    # this checkout's nnsteps (`python -m`), whichever `nnsteps` comes first on PATH
+    argv = [sys.executable, "-m", "nnsteps", "exercises", "tutorial", "--count", str(count), "--jobs", "2", "--format", "html",
+            "--no-progress", "--lms", "moodle", "canvas", "prairielearn", "--practice", "-o", os.path.join(work, "exports")]
     t = cold({"exports": argv}, 1, work, warm_up=False)["exports"]
     target = "<= 30 s" if count == 200 else ""
     table.add(f"{count} variants + Moodle, Canvas, PrairieLearn, practice pages, cold", "html, --jobs 2", t,

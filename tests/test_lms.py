@@ -264,3 +264,40 @@ def test_step_graph_recomputes_every_number_of_the_derivation(name):
             if node.formula is not None:
                 expected = lookup(recomputed, parse_quantity(node.name, derivation.spec), depth, computed=False)
                 assert math.isclose(value, expected, rel_tol=1e-9, abs_tol=1e-12), node.name
+
+
+def test_hostile_title_stays_text_in_every_export(tmp_path):
+    """A title with Cloze, Mustache, XML and script syntax is data everywhere: no extra blank, no template, no markup."""
+    import json as json_module
+    import zipfile
+
+    hostile = '{1:SHORTANSWER:=x} {{params.variant}} </text>]]><script>alert(1)</script> & "q" \\u0000'
+    source = load_spec("chain")
+    from nnsteps.spec_writer import spec_to_mapping, to_toml
+
+    mapping = spec_to_mapping(source)
+    mapping["title"] = hostile
+    spec_path = tmp_path / "hostile.toml"
+    spec_path.write_text(to_toml(mapping))
+    out = tmp_path / "pack"
+    assert main(["exercises", str(spec_path), "--count", "2", "--jobs", "1", "--no-progress", "-o", str(out),
+                 "--lms", "moodle", "canvas", "prairielearn", "--practice"]) == 0
+    root = ET.parse(out / "moodle.xml").getroot()
+    keys = _keys(out)
+    for question, (_, key, _) in zip(root.findall("question[@type='cloze']"), keys):
+        text = question.find("questiontext/text").text
+        assert len(re.findall(r"\{\d*:[A-Z_]+:", text)) == len(key)  # only our blanks read as blanks
+        assert "<script>" not in text and "&lt;script&gt;" in text
+    folder = next((out / "prairielearn/questions").iterdir())
+    html = (folder / "question.html").read_text()
+    assert "params.variant" not in html and "alert" not in html
+    module, _ = _server(out)
+    assert module.QUESTION["title"].startswith("{1:SHORTANSWER:=x} {{params.variant}}")
+    with zipfile.ZipFile(out / "canvas-qti.zip") as archive:
+        for name in archive.namelist():
+            if name.endswith(".xml"):
+                ET.fromstring(archive.read(name))  # well-formed whatever the title
+    page = (out / "student/v001/practice.html").read_text()
+    assert "<script>alert(1)</script>" not in page
+    data = page.split('id="nnsteps-practice">', 1)[1].split("</script>", 1)[0]
+    json_module.loads(data)

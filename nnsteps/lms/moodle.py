@@ -17,6 +17,12 @@ def cloze_text(text: str) -> str:
     return "".join("\\" + c if c in CLOZE_SPECIAL else c for c in text)
 
 
+def plain(text: str) -> str:
+    """User text (a title) in a Cloze question's text: a zero-width space after each "{" keeps it from ever reading as
+    a blank such as {1:SHORTANSWER:=...}; the XML library escapes the rest."""
+    return text.replace("{", "{\u200b")
+
+
 def blank(question: dict) -> str:
     """{1:NUMERICAL:=key:tolerance#feedback~%0%mistake:tolerance#feedback...}: the right answer first (Moodle takes
     the first entry that matches), then each mistake's value, none of whose intervals meets the right one."""
@@ -48,7 +54,7 @@ def given_html(parent: ET.Element, item: dict) -> None:
 def question_html(item: dict, image: str, policy: str) -> str:
     """The question text: the numbers, the diagram, the precision asked, one blank per asked quantity."""
     root = ET.Element("div")
-    ET.SubElement(root, "p").text = item["title"]
+    ET.SubElement(root, "p").text = plain(item["title"])
     figure = ET.SubElement(root, "p")
     ET.SubElement(figure, "img", src=image, alt="The network with its given numbers", style="max-width:100%")
     given_html(root, item)

@@ -30,7 +30,7 @@ def given_text(item: dict) -> str:
 def question_html(item: dict, policy: str) -> str:
     """The panel (diagram, given numbers, precision) and one pl-number-input per asked quantity; per-variant text and
     tolerances come from params (Mustache escapes them)."""
-    lines = ["<pl-question-panel>", f"  <p>{html.escape(item['title'].rsplit(', variant', 1)[0])}: compute by hand.</p>",
+    lines = ["<pl-question-panel>", "  <p>{{params.title}}: compute by hand.</p>",  # user text: a param, never template
              '  <pl-figure file-name="{{params.diagram}}" directory="clientFilesQuestion"></pl-figure>',
              "  <p>{{params.given}}</p>", f"  <p>Precision: {html.escape(policy)}.</p>", "</pl-question-panel>"]
     for i, _ in enumerate(item["questions"], start=1):
@@ -64,6 +64,7 @@ def generate(data):
     data["params"]["variant"] = index
     data["params"]["diagram"] = variant["diagram"]
     data["params"]["given"] = variant["given"]
+    data["params"]["title"] = QUESTION["title"]
     data["params"]["labels"] = dict(QUESTION["labels"])
     data["params"]["atol"] = {{q["field"]: q["atol"] for q in variant["questions"]}}
     for q in variant["questions"]:
@@ -95,7 +96,8 @@ def server_py(items: list, labels: dict, digits: int) -> str:
         "questions": [{"field": f"q{i}", "name": q["name"], "node": q["node"], "key": q["key"], "exact": q["exact"], "atol": q["tolerance"],
                        "diagnoses": q["diagnoses"]} for i, q in enumerate(item["questions"], start=1)],
     } for item in items]
-    data = json.dumps({"digits": digits, "labels": labels, "variants": variants}, ensure_ascii=True)
+    title = items[0]["title"].rsplit(", variant", 1)[0]
+    data = json.dumps({"digits": digits, "labels": labels, "title": title, "variants": variants}, ensure_ascii=True)
     body = resources.files("nnsteps.lms").joinpath("pl_grading.py").read_text(encoding="utf-8")
     header = '"""PrairieLearn server.py written by nnsteps: generate() picks an embedded variant, grade() grades it."""\n\n'
     body = body.split('"""', 2)[2].lstrip("\n")  # the module's own docstring gives way to server.py's
