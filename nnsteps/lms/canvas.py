@@ -12,7 +12,8 @@ import math
 import xml.etree.ElementTree as ET
 import zipfile
 
-from .items import ZERO, decimal_text
+from .items import ZERO
+from .numbers import decimal_text
 from .moodle import given_html, solution_html
 from .prairielearn import question_uuid
 

@@ -4,7 +4,6 @@ catalogued mistakes give at each step, the worked steps, the diagram and the ste
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 
 # how to fix each catalogued mistake (a row per mistake name; derive.mistakes holds what each one is)
 FIXES = {
@@ -39,16 +38,6 @@ def tolerance(key: float, digits: int) -> float:
 def rounded(value: float, digits: int) -> float:
     """A number rounded to `digits` significant digits (the sheet's precision)."""
     return float(f"{value:.{max(digits, 1)}g}") if value else 0.0
-
-
-def decimal_text(value: float) -> str:
-    """A float in plain decimal notation (no exponent, 15 significant digits: no float noise), as platforms parse answers."""
-    text = format(Decimal(f"{float(value):.15g}").normalize(), "f")
-    return "0" if text in ("-0", "0") else text
-
-
-def number_text(value: float, digits: int = 6) -> str:
-    return decimal_text(float(f"{value:.{digits}g}"))
 
 
 def _overlap(a: tuple, b: tuple) -> bool:

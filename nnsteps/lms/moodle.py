@@ -6,7 +6,8 @@ from __future__ import annotations
 import base64
 import xml.etree.ElementTree as ET
 
-from .items import ZERO, decimal_text, number_text
+from .items import ZERO
+from .numbers import decimal_text, number_text
 
 CLOZE_SPECIAL = '\\}#~/"'  # characters with a meaning inside a Cloze blank: escaped with a backslash
 RIGHT_FEEDBACK = "Right."

@@ -8,7 +8,7 @@ import json
 
 from markupsafe import Markup
 
-from .items import number_text
+from .numbers import number_text
 
 
 def _script_json(value) -> Markup:

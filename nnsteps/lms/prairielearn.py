@@ -9,7 +9,7 @@ import uuid
 from importlib import resources
 from pathlib import Path
 
-from .items import number_text
+from .numbers import number_text
 
 TOPIC = "Backpropagation"
 UUID_NAMESPACE = uuid.UUID("6f1c2d1e-5b7a-4c55-9a57-0e6f2b1c9d42")  # nnsteps' own: uuid5(this, spec|seed) is stable

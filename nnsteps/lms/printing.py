@@ -7,7 +7,7 @@ import functools
 
 import sympy as sp
 
-from .items import number_text
+from .numbers import number_text
 
 
 def _symbol_tex(ctx, name: str) -> str:
