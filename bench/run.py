@@ -200,6 +200,20 @@ def bench_exercises(table: Table, count: int, work: str) -> None:
               target, (t <= 10.0) if target else None)
 
 
+def bench_exports(table: Table, count: int, work: str) -> None:
+    """Issue 16: the same pack with the Moodle, Canvas and PrairieLearn exports and a practice page per variant."""
+    if util.find_spec("nnsteps.lms") is None:
+        table.skip(f"{count} variants with platform exports", "`nnsteps exercises --lms` not available in this checkout")
+        return
+    # this checkout's nnsteps (`python -m`), whichever `nnsteps` comes first on PATH
+    argv = [sys.executable, "-m", "nnsteps", "exercises", "tutorial", "--count", str(count), "--jobs", "2", "--format", "html",
+            "--no-progress", "--lms", "moodle", "canvas", "prairielearn", "--practice", "-o", os.path.join(work, "exports")]
+    t = cold({"exports": argv}, 1, work, warm_up=False)["exports"]
+    target = "<= 30 s" if count == 200 else ""
+    table.add(f"{count} variants + Moodle, Canvas, PrairieLearn, practice pages, cold", "html, --jobs 2", t,
+              f"{t / count * 1e3:.0f} ms/variant", target, (t <= 30.0) if target else None)
+
+
 def bench_grade(table: Table, count: int, work: str) -> None:
     """`nnsteps grade` on `count` answers files (right, wrong, too coarse, malformed) against the exercise pack."""
     pack = os.path.join(work, "exercises")
@@ -300,6 +314,7 @@ def run_once(quick: bool) -> tuple:
         bench_exercises(table, 4 if quick else 200, work)
         bench_grade(table, 12 if quick else 300, work)
         page.bench_html(table, ("tutorial",) if quick else ("tutorial", "xor-softmax"), 1 if quick else 5, work)
+        bench_exports(table, 4 if quick else 200, work)
     return table, figures, agree
 
 

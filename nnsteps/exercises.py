@@ -236,6 +236,8 @@ class VariantJob:
     variant: int
     folder: str
     format: str  # "html" | "md"
+    lms: bool = False  # also make the platform question data (nnsteps/lms/items.py)
+    practice: bool = False  # also write student/vNNN/practice.html (it holds the key: for practice only)
 
 
 @dataclass(frozen=True)
@@ -251,6 +253,7 @@ class VariantRecord:
     cost: float
     key: tuple  # (quantity name, answer text) pairs
     blank: str = ""  # the student's blank answers file
+    lms: Any = None  # the platform question data of the variant, when asked for
 
 
 def significant_digits_of(exercise: ExerciseSpec) -> int:

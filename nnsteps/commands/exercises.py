@@ -40,6 +40,13 @@ def add_parser(subparsers):
     parser.add_argument("--significant-digits", type=significant_digits_type, metavar="N",
                         help="least significant digits an answer must carry unless exact (default: the spec's "
                              "[exercise] significant_digits, else 3)")
+    parser.add_argument("--lms", nargs="+", choices=("moodle", "canvas", "prairielearn"), metavar="PLATFORM",
+                        help="also write the set for learning platforms, beside student/ and teacher/ (they hold the "
+                             "keys: keep them with the teacher's files): moodle (moodle.xml), canvas (canvas-qti.zip), "
+                             "prairielearn (prairielearn/questions/nnsteps-<name>/)")
+    parser.add_argument("--practice", action="store_true",
+                        help="also write student/vNNN/practice.html, an offline self-check page; it holds the key, so "
+                             "use it for practice sets only, never for exams")
 
 
 def run(args) -> int:
@@ -78,12 +85,17 @@ def run(args) -> int:
             for name, content in vendor_files().items():
                 for part in (STUDENT, TEACHER):
                     write_atomic(stage / part / "assets" / name, content)
-        jobs = [VariantJob(spec, exercise, args.seed, v, str(stage), args.format) for v in range(1, args.count + 1)]
+        jobs = [VariantJob(spec, exercise, args.seed, v, str(stage), args.format, bool(args.lms), args.practice)
+                for v in range(1, args.count + 1)]
         size = max(1, min(10, len(jobs) // (4 * workers)))  # a chunk shares one template environment
         chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
         records = build_all(chunks, workers, lambda: tqdm(total=len(jobs), unit="variant", desc="exercises",
                                                           file=sys.stderr, disable=True if args.no_progress else None))
         write_manifest(stage / TEACHER, spec, exercise, args.seed, args.format, records)
+        if args.lms:
+            from ..lms.export import write_exports
+
+            write_exports(stage, spec, exercise, args.seed, records, args.lms)
     elapsed = time.perf_counter() - start
     print(f"{len(records)} variant{'s' if len(records) != 1 else ''} of {one_line(spec.name)} in {folder}/ "
           f"({elapsed:.1f} s with {workers} worker{'s' if workers != 1 else ''}: "
@@ -193,13 +205,24 @@ def build_variant(job, kit=None) -> "VariantRecord":
     teacher = {"spec.toml": to_toml(spec_to_mapping(spec), header=origin), "answers.toml": answers_toml(key, meta, comment)}
     for file_name, content in solution.items():  # the document, and for Markdown its SVG figures
         teacher[f"solution.{job.format}" if file_name.endswith(f".{job.format}") else file_name] = content
+    item = None
+    if job.lms or job.practice:
+        from ..lms.items import variant_item
+
+        item = variant_item(derivation, asked, digits, job.variant)
+    if job.practice:
+        from ..lms.export import policy_text
+        from ..lms.practice import practice_html
+
+        student["practice.html"] = practice_html(item, policy_text(job.exercise), *(kit if kit and job.format == "html" else ()))
     for part, files in ((STUDENT, student), (TEACHER, teacher)):
         folder = make_folder(Path(job.folder) / part / name)  # new inside the staged set: nothing planted there to follow
         for file_name, content in files.items():
             write_new(folder / file_name, content)
     return VariantRecord(job.variant, job.seed, f"{TEACHER}/{name}/spec.toml", f"{STUDENT}/{name}/exercise.{job.format}",
                          f"{TEACHER}/{name}/solution.{job.format}", f"{TEACHER}/{name}/answers.toml",
-                         float(derivation.backward.cost), tuple(key.items()), f"{STUDENT}/{name}/answers.toml")
+                         float(derivation.backward.cost), tuple(key.items()), f"{STUDENT}/{name}/answers.toml",
+                         item if job.lms else None)
 
 
 def documents(derivation, asked, fmt: str, variant: int = 1, seed: int = 0, kit=None,

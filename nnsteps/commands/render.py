@@ -37,6 +37,9 @@ def add_parser(subparsers):
     parser.add_argument("--digits", type=int, default=6, metavar="N", help="significant digits (default 6)")
     parser.add_argument("--with", dest="sections", default="", metavar="SECTIONS",
                         help="opt-in sections at the end: activations, initialization (comma-separated)")
+    parser.add_argument("--practice", action="store_true",
+                        help="write the offline practice page <name>-practice.html instead of the documents: the "
+                             "exercise with input fields checked in the browser (it holds the key: for practice only)")
     parser.add_argument("--all-examples", action="store_true",
                         help=f"render every built-in example (regenerates the golden files: {REGENERATE})")
 
@@ -61,6 +64,11 @@ def run(args) -> int:
     check_output_folder(Path(args.output))
     files = {}  # every document of every source is made before the first file is written
     for source in sources:
+        if args.practice:
+            from ..lms.practice import practice_files
+
+            files.update(practice_files(load_spec(source, limits)))
+            continue
         files.update(render_files(load_spec(source, limits), options))
     for path in publish(Path(args.output), files):
         print(path)
