@@ -29,6 +29,7 @@ class RenderOptions:
     digits: int = 6
     templates: str | Path | None = None
     assets_folder: str = ""  # HTML: link KaTeX from this relative folder instead of inlining it
+    work_steps: tuple[int, ...] | str | None = None  # training steps worked in full ("all"; None: 1, 2, the last)
 
 
 def _figures(derivation: Derivation, example, notation: str) -> dict:
@@ -57,7 +58,7 @@ def documents(derivation: Derivation, options: RenderOptions = RenderOptions()) 
     unknown = [f for f in options.formats if f not in FORMATS]
     if unknown:
         raise SpecError("--to", f"unknown format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
-    example = worked_example(derivation, options.notation, options.detail, options.digits)
+    example = worked_example(derivation, options.notation, options.detail, options.digits, options.work_steps)
     figures = _figures(derivation, example, options.notation)
     stem, out = file_stem(derivation.spec.name), {}
     if "html" in options.formats:

@@ -62,7 +62,7 @@ class Selection:
 
 
 def worked_example(derivation: Derivation, notation: str = "tutorial", detail: str | None = None,
-                   digits: int = 6) -> WorkedExample:
+                   digits: int = 6, work_steps: tuple[int, ...] | None = None) -> WorkedExample:
     """The whole worked example of a derivation, in one notation."""
     spec = derivation.spec
     if notation not in NOTATIONS:
@@ -85,7 +85,7 @@ def worked_example(derivation: Derivation, notation: str = "tutorial", detail: s
         output_section(ctx, pick.parameters(L)),
         hidden_section(ctx, pick.parameters, pick.deltas),
         backward_matrix_section(ctx),
-        update_section(ctx, pick.parameters),
+        update_section(ctx, pick.parameters, work_steps),
         verification_section(ctx),
     )
     tasks = exercises(ctx)

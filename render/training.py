@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..derive.training import beyond_gradient_descent  # noqa: F401  (re-exported: the section replaces the update)
+from ..derive.errors import SpecError
 from .context import Context
 from .operands import factor
 from .explain.rules import Entry
@@ -90,6 +91,12 @@ def _step_group(ctx: Context, t: int, explainer, entries) -> Group:
 
 def training_section(ctx: Context, number: int = 7, chosen=None) -> Section:
     spec, d = ctx.spec, ctx.d
+    if chosen == "all":
+        chosen = range(1, spec.steps + 1)
+    elif chosen is not None:
+        for t in chosen:
+            if not 1 <= t <= spec.steps:
+                raise SpecError("--work-steps", f"step {t} is out of range 1..{spec.steps}")
     explainer = update_explainer(d.rule.name)
     items: list = list(explainer.training_intro(ctx) if d.rule.state_names() or d.rule.name != "sgd"
                        else explainer.intro(ctx))

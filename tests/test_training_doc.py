@@ -33,3 +33,24 @@ def test_adam_golden_shows_step_one_bias_correction_with_numbers():
     assert latex_number(d.value("gnorm@t1")) in markdown and "adam-cost.svg" in markdown
     for fmt in ("html", "tex"):
         assert "Training" in (GOLDEN / f"adam.{fmt}").read_text(encoding="utf-8")
+
+
+def test_work_steps_option_chooses_the_worked_steps(tmp_path):
+    import subprocess
+    import sys
+
+    def worked(*extra):
+        out = tmp_path / "-".join(extra or ("default",))
+        result = subprocess.run([sys.executable, "-m", "nnsteps", "render", "adam", "--to", "md", "-o", str(out),
+                                 *extra], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        text = (out / "adam.md").read_text(encoding="utf-8")
+        return [t for t in range(1, 5) if f"### Step {t}\n" in text]
+
+    assert worked() == [1, 2, 4]
+    assert worked("--work-steps", "3") == [3]
+    assert worked("--work-steps", "all") == [1, 2, 3, 4]
+    bad = subprocess.run([sys.executable, "-m", "nnsteps", "render", "adam", "--to", "md", "-o", str(tmp_path / "x"),
+                          "--work-steps", "9"], capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.strip() == "error: --work-steps: step 9 is out of range 1..4"
+    assert not (tmp_path / "x").exists()
