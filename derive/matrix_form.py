@@ -143,7 +143,8 @@ class _MatrixRun:
 
 def matrix_form(net: SymbolicNetwork, backprop: Backprop) -> list[MatrixEquation]:
     """Z = X W + 1 b^T, X = a(Z); dZ^(L); dZ^(l) = (dZ^(l+1) W^(l+1)T) o a'(Z^(l)); dW = r X^T dZ; db = r dZ^T 1."""
-    rows, run = build_rows(net.spec), _MatrixRun(net, backprop)
+    # the equations of the data cost J, as the backward-pass sections derive it (the L2 term is worked in Training)
+    rows, run = build_rows(net.spec, l2=0), _MatrixRun(net, backprop)
     passes.forward(rows, run, run.value("x", 0))
     passes.backward(rows, run)
     # the forward equations, then the deltas from the output down, then the gradients from the output down

@@ -77,9 +77,16 @@ def _step_group(ctx: Context, t: int, explainer, entries) -> Group:
         raw = float(np.asarray(record.gradients[key], dtype=float)[index])
         gradient = raw * coefficient if record.clipping is not None else record.gradients[key][index]
         name = ctx.tex(symbol)
+        lines = []
+        if spec.l2 and key[0] == "W":  # dJ_total/dw = dJ/dw + lambda w, the data part from the backward pass
+            theta_before = float(d.training.trajectory[t - 1][key][index])
+            lam = float(spec.l2)
+            lines.append(Step(ctx.partial(r"J_{\text{total}}", name), rf"{ctx.partial(ctx.J, name)} + \lambda {name}",
+                              f"{ctx.num(raw - lam * theta_before)} + {ctx.num(lam)} \\times {factor(theta_before, ctx.digits)}",
+                              ctx.num(raw)))
         cost = r"J_{\text{total}}" if spec.l2 else ctx.J
-        lines = [Step(f"g_{t}", ctx.partial(cost, name), "" if record.clipping is None else
-                      f"{ctx.num(coefficient)} \\times {factor(raw, ctx.digits)}", ctx.num(ctx.number(gradient)))]
+        lines.append(Step(f"g_{t}", ctx.partial(cost, name), "" if record.clipping is None else
+                          f"{ctx.num(coefficient)} \\times {factor(raw, ctx.digits)}", ctx.num(ctx.number(gradient))))
         state_before = {k: v[index] for k, v in before.get(key, {}).items() if k != "step"}
         state_after = {k: v[index] for k, v in record.state[key].items() if k != "step"}
         theta = d.training.trajectory[t - 1][key][index]
