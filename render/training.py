@@ -3,6 +3,8 @@ new parameters (steps 1, 2 and the last by default), the other steps tabulated, 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..derive.training import beyond_gradient_descent  # noqa: F401  (re-exported: the section replaces the update)
@@ -135,3 +137,16 @@ def training_section(ctx: Context, number: int = 7, chosen=None) -> Section:
     items.append(Table((text("Step"), text("Samples"), text("‖g‖"), text("c"), text("Cost")), tuple(rows), "rlrrr"))
     items.append(Figure("cost-plot", text("The cost after each training step.")))
     return Section("update", number, TITLE, tuple(items))
+
+
+def side_by_side_rules(ctx: Context, section: Section, curves) -> Section:
+    """The update section with the cost curves of several rules (derive/compare.py) appended: a table and a figure."""
+    if not curves:
+        return section
+    rows = tuple((text(curve.label), text(M(ctx.num(curve.history[0]))), text(M(ctx.num(curve.history[-1]))))
+                 for curve in curves)
+    items = (Paragraph(text(f"Side by side: the same network, data, learning rate and {ctx.spec.steps} steps, "
+                            "trained by each of these update rules (torch's defaults unless overridden):")),
+             Table((text("Rule"), text("Cost before"), text("Cost after")), rows, "lrr"),
+             Figure("compare-plot", text("The cost after each step, one curve per update rule.")))
+    return replace(section, items=section.items + items)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from nnsteps.derive.derivation import derive
 from nnsteps.render.numbers import latex_number
 from nnsteps.render.training import worked_steps
@@ -54,3 +56,21 @@ def test_work_steps_option_chooses_the_worked_steps(tmp_path):
                           "--work-steps", "9"], capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.strip() == "error: --work-steps: step 9 is out of range 1..4"
     assert not (tmp_path / "x").exists()
+
+
+def test_compare_draws_one_curve_per_rule(tmp_path):
+    from nnsteps.derive.compare import compare, parse_rules
+    from nnsteps.derive.errors import SpecError
+    from nnsteps.pipeline import RenderOptions, documents
+
+    d = derive(load_spec("adam"))
+    curves = compare(d, "sgd,momentum,adam,adamw:weight_decay=0.1")
+    assert [c.label for c in curves] == ["sgd", "momentum", "adam", "adamw:weight_decay=0.1"]
+    assert curves[2].history == tuple(float(c) for c in d.training.history)  # the spec's own rule, same numbers
+    assert all(len(c.history) == d.spec.steps + 1 and c.history[0] == curves[0].history[0] for c in curves)
+    assert dict(parse_rules("nesterov")[0][1].settings)["nesterov"] is True
+    with pytest.raises(SpecError, match="adam has no hyper-parameter 'momentum'"):
+        compare(d, "adam:momentum=0.9")
+    files = documents(d, RenderOptions(formats=("html", "tex", "md"), compare="sgd,adam"))
+    assert files["adam.md"].count("adam-compare.svg") == 1 and "class=\"compare-plot\"" in files["adam.html"]
+    assert files["adam-compare.svg"].count("<polyline") == 2 and r"\texttt{sgd}" in files["adam.tex"]

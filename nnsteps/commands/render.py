@@ -52,6 +52,9 @@ def add_parser(subparsers):
     parser.add_argument("--work-steps", metavar="STEPS",
                         help="training steps worked in full in the Training section, e.g. 1,3,5 or all "
                              "(default: 1, 2 and the last; the others are tabulated)")
+    parser.add_argument("--compare", metavar="RULES",
+                        help="add the cost curves of several update rules on the same data, e.g. "
+                             "sgd,momentum,adam or adam:betas=0.8/0.99 (torch's defaults unless overridden)")
     parser.add_argument("--all-examples", action="store_true",
                         help=f"render every built-in example (regenerates the golden files: {REGENERATE})")
 
@@ -66,7 +69,7 @@ def run(args) -> int:
     check_digits(args.digits, limits)
 
     options = RenderOptions(formats=_formats(args.to), detail=args.detail, notation=args.notation,
-                            digits=args.digits, templates=args.templates, work_steps=_work_steps(args.work_steps))
+                            digits=args.digits, templates=args.templates, work_steps=_work_steps(args.work_steps), compare=args.compare)
     if not options.formats:
         raise SpecError("--to", "no format given; use e.g. --to html,tex,md")
     if args.all_examples and args.spec:
