@@ -161,7 +161,8 @@ def matrix_form(net: SymbolicNetwork, backprop: Backprop) -> list[MatrixEquation
 
 
 def _build(net: SymbolicNetwork, backprop: Backprop) -> list[MatrixEquation]:
-    rows, run = build_rows(net.spec), _MatrixRun(net, backprop)
+    # the equations of the data cost J, as the backward-pass sections derive it (the L2 term is worked in Training)
+    rows, run = build_rows(net.spec, l2=0), _MatrixRun(net, backprop)
     passes.forward(rows, run, run.value("x", 0))
     passes.backward(rows, run)
     # the forward equations, then the deltas from the output down, then the gradients from the output down

@@ -30,6 +30,8 @@ class RenderOptions:
     templates: str | Path | None = None
     assets_folder: str = ""  # HTML: link KaTeX from this relative folder instead of inlining it
     sections: tuple[str, ...] = ()  # opt-in topic sections at the end: "activations", "initialization"
+    compare: str | None = None  # --compare sgd,momentum,adam: the cost curves of several rules side by side
+    work_steps: tuple[int, ...] | str | None = None  # training steps worked in full ("all"; None: 1, 2, the last)
 
 
 def _figures(derivation: Derivation, example, notation: str) -> dict:
@@ -58,7 +60,12 @@ def documents(derivation: Derivation, options: RenderOptions = RenderOptions()) 
     unknown = [f for f in options.formats if f not in FORMATS]
     if unknown:
         raise SpecError("--to", f"unknown format {unknown[0]!r}; choose from {', '.join(FORMATS)}")
-    example = worked_example(derivation, options.notation, options.detail, options.digits)
+    curves = ()
+    if options.compare:
+        from .derive.compare import compare
+
+        curves = compare(derivation, options.compare)
+    example = worked_example(derivation, options.notation, options.detail, options.digits, options.work_steps, curves)
     figures = _figures(derivation, example, options.notation)
     if options.sections:
         import dataclasses
@@ -69,6 +76,10 @@ def documents(derivation: Derivation, options: RenderOptions = RenderOptions()) 
         example = dataclasses.replace(example, sections=example.sections + extra)
         figures["svg"].update({name: pair[0] for name, pair in drawn.items()})
         figures["tikz"].update({name: pair[1] for name, pair in drawn.items()})
+    if curves:
+        from .render.plot import compare_plot_svg, compare_plot_tikz
+
+        figures["svg"]["compare-plot"], figures["tikz"]["compare-plot"] = compare_plot_svg(curves), compare_plot_tikz(curves)
     stem, out = file_stem(derivation.spec.name), {}
     if "html" in options.formats:
         env = environment("html", options.templates)

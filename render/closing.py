@@ -24,10 +24,10 @@ def first_step_gradients(ctx: Context) -> dict:
     return d.compiled.gradients(d.params, d.X[rows], d.Y[rows])
 
 
-def update_section(ctx: Context, parameters_of) -> Section:
+def update_section(ctx: Context, parameters_of, work_steps=None) -> Section:
     spec, d, L = ctx.spec, ctx.d, ctx.spec.depth
     if beyond_gradient_descent(spec):  # a rule with state, clipping or L2: every step worked in the Training section
-        return training_section(ctx)
+        return training_section(ctx, chosen=work_steps)
     explainer = update_explainer(d.rule.name)
     items: list = list(explainer.intro(ctx))
     if spec.steps == 0:

@@ -90,3 +90,58 @@ def cost_plot_tikz(history) -> str:
         lines.append(rf"\fill[blue!60!black] ({cm(x(t))},{flip(y(v))}) circle (1.5pt);")
     lines.append(r"\end{tikzpicture}")
     return "\n".join(lines) + "\n"
+
+
+COLOURS = (("#2c5b82", "blue!60!black"), ("#b4441b", "red!70!black"), ("#2e7d32", "green!50!black"),
+           ("#7b3fa0", "violet"), ("#8a6d00", "olive"), ("#00838f", "teal"), ("#6d4c41", "brown"),
+           ("#37474f", "darkgray"))
+
+
+def _layout(curves) -> tuple:
+    """Shared axes of several curves: (tick label, y) pairs, (step, x) pairs, and per curve its (x, y) points."""
+    _, low, high, _, y = _scale([v for curve in curves for v in curve.history])
+    x = _scale(curves[0].history)[3]
+    ticks = [(format_number(tick, 4), y(tick)) for tick in _ticks(low, high)]
+    steps = [(t, x(t)) for t in _labelled_steps(curves[0].history)]
+    return ticks, steps, [[(x(t), y(v)) for t, v in enumerate(curve.history)] for curve in curves]
+
+
+def compare_plot_svg(curves, title: str = "Cost after each step, by update rule") -> str:
+    """Several cost curves (derive/compare.Curve) on shared axes, with a legend; one colour per rule."""
+    ticks, steps, lines = _layout(curves)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="compare-plot" viewBox="0 0 {WIDTH:g} {HEIGHT:g}" '
+             f'width="{WIDTH:g}" height="{HEIGHT:g}" role="img" aria-label="{title}">', f'<title>{title}</title>',
+             f'<rect x="{LEFT:g}" y="{TOP:g}" width="{WIDTH - LEFT - RIGHT:g}" height="{HEIGHT - TOP - BOTTOM:g}" '
+             'fill="#fbfbfd" stroke="#9aa5b1"/>']
+    parts += [f'<text x="{LEFT - 8:g}" y="{ty + 4:.2f}" text-anchor="end" font-size="11">{label}</text>'
+              for label, ty in ticks]
+    parts += [f'<text x="{tx:.2f}" y="{HEIGHT - BOTTOM + 16:g}" text-anchor="middle" font-size="11">{t}</text>'
+              for t, tx in steps]
+    for index, (curve, points) in enumerate(zip(curves, lines)):
+        colour = COLOURS[index % len(COLOURS)][0]
+        joined = " ".join(f"{px:.2f},{py:.2f}" for px, py in points)
+        parts.append(f'<polyline points="{joined}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        label = curve.label.replace("&", "&amp;").replace("<", "&lt;")
+        parts.append(f'<text x="{WIDTH - RIGHT - 6:g}" y="{TOP + 14 + 14 * index:g}" text-anchor="end" font-size="11" '
+                     f'fill="{colour}">{label}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def compare_plot_tikz(curves) -> str:
+    """The same as a tikzpicture, 1 SVG unit = 0.02 cm."""
+    ticks, steps, lines = _layout(curves)
+    cm = lambda v: f"{v * 0.02:.3f}"  # noqa: E731
+    flip = lambda v: f"{(HEIGHT - v) * 0.02:.3f}"  # noqa: E731
+    out = [r"\begin{tikzpicture}[font=\footnotesize]",
+           rf"\draw[gray] ({cm(LEFT)},{flip(TOP)}) rectangle ({cm(WIDTH - RIGHT)},{flip(HEIGHT - BOTTOM)});"]
+    out += [rf"\node[anchor=east] at ({cm(LEFT - 4)},{flip(ty)}) {{\({label}\)}};" for label, ty in ticks]
+    out += [rf"\node[anchor=north] at ({cm(tx)},{flip(HEIGHT - BOTTOM + 2)}) {{{t}}};" for t, tx in steps]
+    for index, (curve, points) in enumerate(zip(curves, lines)):
+        colour = COLOURS[index % len(COLOURS)][1]
+        out.append(rf"\draw[thick, {colour}] " + " -- ".join(f"({cm(px)},{flip(py)})" for px, py in points) + ";")
+        label = "".join(c for c in curve.label if c.isalnum() or c in ",.=/ :_").replace("_", r"\_")
+        out.append(rf"\node[anchor=east, text={colour}] at ({cm(WIDTH - RIGHT - 6)},{flip(TOP + 14 + 14 * index)}) "
+                   rf"{{\texttt{{{label}}}}};")
+    out.append(r"\end{tikzpicture}")
+    return "\n".join(out) + "\n"

@@ -12,6 +12,7 @@ from ..derive.derivation import Derivation
 from ..derive.errors import SpecError, UnsupportedError
 from .backward import backward_matrix_section, hidden_section, output_section
 from .closing import update_section, verification_section
+from .training import side_by_side_rules
 from .context import Context
 from .exercises import exercise_section, exercises
 from .forward import cost_section, forward_section, network_section
@@ -62,7 +63,7 @@ class Selection:
 
 
 def worked_example(derivation: Derivation, notation: str = "tutorial", detail: str | None = None,
-                   digits: int = 6) -> WorkedExample:
+                   digits: int = 6, work_steps: tuple[int, ...] | None = None, curves=()) -> WorkedExample:
     """The whole worked example of a derivation, in one notation."""
     spec = derivation.spec
     if notation not in NOTATIONS:
@@ -85,7 +86,7 @@ def worked_example(derivation: Derivation, notation: str = "tutorial", detail: s
         output_section(ctx, pick.parameters(L)),
         hidden_section(ctx, pick.parameters, pick.deltas),
         backward_matrix_section(ctx),
-        update_section(ctx, pick.parameters),
+        side_by_side_rules(ctx, update_section(ctx, pick.parameters, work_steps), curves),
         verification_section(ctx),
     )
     tasks = exercises(ctx)

@@ -3,9 +3,12 @@ new parameters (steps 1, 2 and the last by default), the other steps tabulated, 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..derive.training import beyond_gradient_descent  # noqa: F401  (re-exported: the section replaces the update)
+from ..derive.errors import SpecError
 from .context import Context
 from .operands import factor
 from .explain.rules import Entry
@@ -76,9 +79,16 @@ def _step_group(ctx: Context, t: int, explainer, entries) -> Group:
         raw = float(np.asarray(record.gradients[key], dtype=float)[index])
         gradient = raw * coefficient if record.clipping is not None else record.gradients[key][index]
         name = ctx.tex(symbol)
+        lines = []
+        if spec.l2 and key[0] == "W":  # dJ_total/dw = dJ/dw + lambda w, the data part from the backward pass
+            theta_before = float(d.training.trajectory[t - 1][key][index])
+            lam = float(spec.l2)
+            lines.append(Step(ctx.partial(r"J_{\text{total}}", name), rf"{ctx.partial(ctx.J, name)} + \lambda {name}",
+                              f"{ctx.num(raw - lam * theta_before)} + {ctx.num(lam)} \\times {factor(theta_before, ctx.digits)}",
+                              ctx.num(raw)))
         cost = r"J_{\text{total}}" if spec.l2 else ctx.J
-        lines = [Step(f"g_{t}", ctx.partial(cost, name), "" if record.clipping is None else
-                      f"{ctx.num(coefficient)} \\times {factor(raw, ctx.digits)}", ctx.num(ctx.number(gradient)))]
+        lines.append(Step(f"g_{t}", ctx.partial(cost, name), "" if record.clipping is None else
+                          f"{ctx.num(coefficient)} \\times {factor(raw, ctx.digits)}", ctx.num(ctx.number(gradient))))
         state_before = {k: v[index] for k, v in before.get(key, {}).items() if k != "step"}
         state_after = {k: v[index] for k, v in record.state[key].items() if k != "step"}
         theta = d.training.trajectory[t - 1][key][index]
@@ -90,6 +100,12 @@ def _step_group(ctx: Context, t: int, explainer, entries) -> Group:
 
 def training_section(ctx: Context, number: int = 7, chosen=None) -> Section:
     spec, d = ctx.spec, ctx.d
+    if chosen == "all":
+        chosen = range(1, spec.steps + 1)
+    elif chosen is not None:
+        for t in chosen:
+            if not 1 <= t <= spec.steps:
+                raise SpecError("--work-steps", f"step {t} is out of range 1..{spec.steps}")
     explainer = update_explainer(d.rule.name)
     items: list = list(explainer.training_intro(ctx) if d.rule.state_names() or d.rule.name != "sgd"
                        else explainer.intro(ctx))
@@ -121,3 +137,16 @@ def training_section(ctx: Context, number: int = 7, chosen=None) -> Section:
     items.append(Table((text("Step"), text("Samples"), text("‖g‖"), text("c"), text("Cost")), tuple(rows), "rlrrr"))
     items.append(Figure("cost-plot", text("The cost after each training step.")))
     return Section("update", number, TITLE, tuple(items))
+
+
+def side_by_side_rules(ctx: Context, section: Section, curves) -> Section:
+    """The update section with the cost curves of several rules (derive/compare.py) appended: a table and a figure."""
+    if not curves:
+        return section
+    rows = tuple((text(curve.label), text(M(ctx.num(curve.history[0]))), text(M(ctx.num(curve.history[-1]))))
+                 for curve in curves)
+    items = (Paragraph(text(f"Side by side: the same network, data, learning rate and {ctx.spec.steps} steps, "
+                            "trained by each of these update rules (torch's defaults unless overridden):")),
+             Table((text("Rule"), text("Cost before"), text("Cost after")), rows, "lrr"),
+             Figure("compare-plot", text("The cost after each step, one curve per update rule.")))
+    return replace(section, items=section.items + items)

@@ -22,6 +22,20 @@ def _formats(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
 
 
+def _work_steps(text: str | None) -> tuple[int, ...] | str | None:
+    """--work-steps 1,3,5 (or all: every step); checked against the spec's steps when the document is made."""
+    from ..derive.errors import SpecError
+
+    if text is None:
+        return None
+    if text.strip().lower() == "all":
+        return "all"
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts or not all(part.isdigit() and len(part) <= 6 for part in parts):
+        raise SpecError("--work-steps", f"{text[:40]!r} must be step numbers separated by commas, e.g. 1,3,5, or all")
+    return tuple(sorted({int(part) for part in parts}))
+
+
 def add_parser(subparsers):
     parser = subparsers.add_parser("render", help="write the worked example as HTML, LaTeX, Markdown or PDF")
     parser.add_argument("spec", nargs="?", help="spec file or built-in name (default: tutorial)")
@@ -40,6 +54,12 @@ def add_parser(subparsers):
     parser.add_argument("--practice", action="store_true",
                         help="write the offline practice page <name>-practice.html instead of the documents: the "
                              "exercise with input fields checked in the browser (it holds the key: for practice only)")
+    parser.add_argument("--work-steps", metavar="STEPS",
+                        help="training steps worked in full in the Training section, e.g. 1,3,5 or all "
+                             "(default: 1, 2 and the last; the others are tabulated)")
+    parser.add_argument("--compare", metavar="RULES",
+                        help="add the cost curves of several update rules on the same data, e.g. "
+                             "sgd,momentum,adam or adam:betas=0.8/0.99 (torch's defaults unless overridden)")
     parser.add_argument("--all-examples", action="store_true",
                         help=f"render every built-in example (regenerates the golden files: {REGENERATE})")
 
@@ -54,8 +74,8 @@ def run(args) -> int:
     check_digits(args.digits, limits)
 
     options = RenderOptions(formats=_formats(args.to), detail=args.detail, notation=args.notation,
-                            digits=args.digits, templates=args.templates,
-                            sections=_formats(args.sections))
+                            digits=args.digits, templates=args.templates, sections=_formats(args.sections),
+                            work_steps=_work_steps(args.work_steps), compare=args.compare)
     if not options.formats:
         raise SpecError("--to", "no format given; use e.g. --to html,tex,md")
     if args.all_examples and args.spec:

@@ -1,0 +1,77 @@
+"""Side by side: the same network, data and steps trained by several update rules (`nnsteps render --compare`).
+
+A rule is written `name` with torch's defaults, `name:key=value:key=value` with overrides (betas as 0.9/0.99),
+or one of the aliases `momentum` (sgd, momentum 0.9) and `nesterov` (sgd, momentum 0.9, Nesterov).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+from .errors import SpecError
+from .netspec import OptimizerSpec
+from .optim import build_rule
+from .training import train_steps
+
+ALIASES = {"momentum": ("sgd", (("momentum", Fraction(9, 10)),)),
+           "nesterov": ("sgd", (("momentum", Fraction(9, 10)), ("nesterov", True)))}
+
+
+def _value(text: str, where: str):
+    """A hyper-parameter as written on the command line: true/false, a/b (betas) or a decimal number."""
+    if text in ("true", "false"):
+        return text == "true"
+    try:
+        parts = tuple(Fraction(part) for part in text.split("/"))
+    except (ValueError, ZeroDivisionError):
+        raise SpecError(where, f"{text[:40]!r} is not a number, true/false or a pair a/b") from None
+    return parts if len(parts) > 1 else parts[0]
+
+
+def parse_rules(text: str) -> tuple[tuple[str, OptimizerSpec], ...]:
+    """'sgd,momentum,adam:betas=0.8/0.99' -> ((label, OptimizerSpec), ...)."""
+    result = []
+    for label in (part.strip() for part in text.split(",")):
+        if not label:
+            continue
+        name, *settings = label.split(":")
+        base, given = ALIASES.get(name, (name, ()))
+        pairs = dict(given)
+        for setting in settings:
+            key, _, value = setting.partition("=")
+            if not value:
+                raise SpecError("--compare", f"{setting[:40]!r} must be key=value, e.g. adam:eps=0.001")
+            pairs[key.strip()] = _value(value.strip(), "--compare")
+        result.append((label, OptimizerSpec(base, tuple(pairs.items()))))
+    if len(result) < 1 or len(result) > 8:
+        raise SpecError("--compare", "give 1 to 8 rules separated by commas, e.g. sgd,momentum,adam")
+    return tuple(result)
+
+
+@dataclass(frozen=True)
+class Curve:
+    """One rule's cost over all the data before each step and after the last."""
+
+    label: str
+    history: tuple
+
+
+def compare(derivation, text: str) -> tuple[Curve, ...]:
+    """The cost curve of each rule on the derivation's network, data, learning rate, batches, clipping and L2."""
+    import numpy as np
+
+    compiled, curves = derivation.compiled, []
+    for label, optimizer in parse_rules(text):
+        try:
+            spec = replace(derivation.spec, optimizer=optimizer)  # validated like a spec's [optimizer] table
+        except SpecError as error:
+            raise SpecError("--compare", f"{label}: {error.field}: {error.message}") from None
+        params = dict(derivation.params)
+        X, Y = derivation.X, derivation.Y
+        history = [float(compiled.cost(params, X, Y))]
+        with np.errstate(all="ignore"):
+            for record in train_steps(compiled.gradients, build_rule(spec, derivation.exact), params, X, Y, spec):
+                history.append(float(compiled.cost(record.params, X, Y)))
+        curves.append(Curve(label, tuple(history)))
+    return tuple(curves)
