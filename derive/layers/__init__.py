@@ -8,10 +8,12 @@ from typing import Callable
 from ..netspec import NetworkSpec
 from .activation import Activation
 from .base import Layer
+from .batchnorm import BatchNorm
 from .dense import Dense
+from .dropout import Dropout
 from .loss import Loss
 
-LAYERS: dict[str, type[Layer]] = {row.kind: row for row in (Dense, Activation)}
+LAYERS: dict[str, type[Layer]] = {row.kind: row for row in (Dense, BatchNorm, Activation, Dropout)}
 
 
 def layer_class(kind: str) -> type[Layer]:
@@ -41,9 +43,18 @@ class NetworkRows:
 
 
 def build_rows(spec: NetworkSpec) -> NetworkRows:
-    """dense -> activation for each layer 1..L, then the loss."""
+    """dense -> (batch norm) -> activation -> (dropout) for each layer 1..L, then the loss."""
     L, rows = spec.depth, []
+    normalized = set(spec.batchnorm.layers) if spec.batchnorm else set()
+    dropped = set(spec.dropout.layers()) if spec.dropout else set()
     for l in range(1, L + 1):
         rows.append(layer_class("dense")(l))
-        rows.append(layer_class("activation")(l, name=spec.activations[l - 1], output=l == L))
+        if l in normalized:
+            rows.append(layer_class("batchnorm")(l, eps=spec.batchnorm.eps))
+        rows.append(layer_class("activation")(l, name=spec.activations[l - 1], output=l == L,
+                                              source="u" if l in normalized else "z",
+                                              target="a" if l in dropped else "x",
+                                              delta_kind="du" if l in normalized else "delta"))
+        if l in dropped:
+            rows.append(layer_class("dropout")(l, p=spec.dropout.rate(l), mask=spec.dropout.mask(l)))
     return NetworkRows(tuple(rows), Loss(spec.loss, L))
