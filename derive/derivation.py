@@ -202,7 +202,27 @@ class Derivation:
             "gradients": {k: as_list(v) for k, v in self.backward.gradients.items()},
             "updated": {k: as_list(v) for k, v in self.training.trajectory[-1].items()},
             "history": [float(c) for c in self.training.history],
+            **self._layer_records_json(as_list),
         }
+
+    def running_statistics(self) -> dict:
+        """{l: (running mean, running variance)} of batch norm after the training steps (torch's update)."""
+        from .running import running_statistics
+
+        return running_statistics(self.compiled, self.training.trajectory, self.X, self.spec)
+
+    def _layer_records_json(self, as_list) -> dict:
+        """Masks, batch statistics and running statistics, only for a spec with [dropout] or [batchnorm]."""
+        records, result = self.forward.records, {}
+        if self.spec.dropout is not None:
+            result["masks"] = {f"x{l}": as_list(records[("mask", l)]) for l in self.spec.dropout.layers()}
+        if self.spec.batchnorm is not None:
+            result["batchnorm"] = {str(l): {
+                "mean": as_list(records[("mu", l)]), "variance": as_list(records[("var", l)]),
+                "zhat": as_list(records[("zhat", l)]), "u": as_list(records[("u", l)]),
+                "running_mean": as_list(mean), "running_variance": as_list(variance),
+            } for l, (mean, variance) in self.running_statistics().items()}
+        return result
 
 
 def _require_defined(spec: NetworkSpec, compiled: CompiledNetwork, forward: ForwardState) -> None:
