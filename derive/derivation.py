@@ -153,8 +153,22 @@ class Derivation:
             "dW": lambda: bw.gradients[f"W{q.layer}"][idx],
             "db": lambda: bw.gradients[f"b{q.layer}"][idx],
             "J": lambda: bw.cost if s is None else bw.sample_costs[s],
+            **self._layer_values(q, s, idx),
         }
         return self._number(table[q.kind]())
+
+    def _layer_values(self, q: Quantity, s, idx) -> dict:
+        """Dropout and batch-norm quantities: their per-sample or per-layer records, gamma/beta and their gradients."""
+        fw, bw, l = self.forward.records, self.backward.records, q.layer
+        params = lambda: self.training.trajectory[-1 if q.after else 0]  # noqa: E731
+        each = {kind: (lambda kind=kind: records[(kind, l)][s][idx])
+                for records, kinds in ((fw, ("mask", "a", "zhat", "u")), (bw, ("du", "da"))) for kind in kinds}
+        return {
+            **each,
+            "mu": lambda: fw[("mu", l)][idx], "var": lambda: fw[("var", l)][idx],
+            "gamma": lambda: params()[f"gamma{l}"][idx], "beta": lambda: params()[f"beta{l}"][idx],
+            "dgamma": lambda: bw.get(("grad", f"gamma{l}"))[idx], "dbeta": lambda: bw.get(("grad", f"beta{l}"))[idx],
+        }
 
     def _number(self, value):
         return sp.Rational(value) if self.exact else float(value)

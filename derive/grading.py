@@ -11,8 +11,9 @@ from typing import Optional
 from .mistakes import MISTAKES, Mistake, Problem, Values, layer_of, lookup, problem_of, recompute
 from .names import Quantity
 
-GIVEN_KINDS = ("y",)  # plus x0 and the parameters before the update: read off the spec, never computed
-PHASES = {"x": 1, "z": 1, "yhat": 1, "J": 2, "dx": 3, "delta": 3, "dW": 4, "db": 4}
+GIVEN_KINDS = ("y", "mask")  # plus x0 and the parameters before the update: read off the spec, never computed
+PHASES = {"x": 1, "z": 1, "yhat": 1, "J": 2, "dx": 3, "delta": 3, "dW": 4, "db": 4,
+          "a": 1, "mu": 1, "var": 1, "zhat": 1, "u": 1, "du": 3, "da": 3, "dgamma": 4, "dbeta": 4}
 FLOAT_NOISE = 1e-9  # relative: float64 values may differ from the exact ones in their last bits
 
 
@@ -106,7 +107,7 @@ class Grade:
 
 
 def is_given(q: Quantity) -> bool:
-    return q.kind in GIVEN_KINDS or (q.kind == "x" and q.layer == 0) or (q.kind in ("W", "b") and not q.after)
+    return q.kind in GIVEN_KINDS or (q.kind == "x" and q.layer == 0) or (q.kind in ("W", "b", "gamma", "beta") and not q.after)
 
 
 def order_key(q: Quantity, depth: int) -> tuple:
@@ -115,7 +116,7 @@ def order_key(q: Quantity, depth: int) -> tuple:
     sample = q.sample or 0
     if is_given(q):
         return (0, q.kind != "x", -(q.layer or 0), sample, index)
-    if q.kind in ("W", "b"):  # after the update
+    if q.kind in ("W", "b", "gamma", "beta"):  # after the update
         return (5, -q.layer, q.kind == "b", index)
     layer = layer_of(q, depth)
     phase = PHASES[q.kind]

@@ -42,6 +42,7 @@ class Kind:
     matrix: Optional[str] = None  # the letters of its layer matrix in the matrix form (dZ3); None: it has none
     meaning: str = ""
     output_note: str = ""  # the message for another layer than the output one
+    needs: Optional[str] = None  # "dropout" or "batchnorm": exists only in layers with that row
 
     def __post_init__(self):
         if self.sample not in SAMPLES or not self.steps <= set(STEPS) or any(s not in SIZE_OF for s in self.sizes):
@@ -153,7 +154,32 @@ GRAMMAR = Grammar((
     Kind("b", "b", sizes=("this",), matrix="b", meaning="bias", **_PARAMETER),
     Kind("dW", None, True, ("previous", "this"), matrix="dW", meaning="batch gradient dJ/dw"),
     Kind("db", None, True, ("this",), matrix="db", meaning="batch gradient dJ/db"),
+    # dropout (derive/layers/dropout.py): x^(l) = a^(l) m^(l) / (1 - p). These kinds have no SymPy symbols yet: the
+    # per-neuron model (derive/model.py) is of dense layers; their numbers come from the rows' records
+    Kind("mask", None, True, ("this",), sample="each", matrix="M", needs="dropout", meaning="dropout mask: 1 kept, 0 dropped"),
+    Kind("a", None, True, ("this",), sample="each", matrix="A", needs="dropout", meaning="activation before dropout"),
+    Kind("da", None, True, ("this",), sample="each", matrix="dA", needs="dropout", meaning="dJ/da for one sample"),
+    # batch norm (derive/layers/batchnorm.py): u^(l) = gamma zhat^(l) + beta, zhat = (z - mu) / sqrt(var + eps)
+    Kind("mu", None, True, ("this",), matrix="mu", needs="batchnorm", meaning="batch mean of z"),
+    Kind("var", None, True, ("this",), matrix="sigma2_", needs="batchnorm", meaning="biased batch variance of z"),
+    Kind("zhat", None, True, ("this",), sample="each", matrix="Zhat", needs="batchnorm", meaning="normalized z"),
+    Kind("u", None, True, ("this",), sample="each", matrix="U", needs="batchnorm", meaning="batch-norm output"),
+    Kind("du", None, True, ("this",), sample="each", matrix="dU", needs="batchnorm", meaning="dJ/du for one sample"),
+    Kind("gamma", None, sizes=("this",), matrix="gamma", needs="batchnorm", meaning="batch-norm scale",
+         **_PARAMETER),
+    Kind("beta", None, sizes=("this",), matrix="beta", needs="batchnorm", meaning="batch-norm shift", **_PARAMETER),
+    Kind("dgamma", None, True, ("this",), matrix="dgamma", needs="batchnorm", meaning="batch gradient dJ/dgamma"),
+    Kind("dbeta", None, True, ("this",), matrix="dbeta", needs="batchnorm", meaning="batch gradient dJ/dbeta"),
 ))
+
+
+def has_row(spec, needs: Optional[str], layer: Optional[int]) -> bool:
+    """Whether the network has the dropout or batch-norm row a kind needs in this layer."""
+    if needs is None:
+        return True
+    table = getattr(spec, needs, None)
+    layers = () if table is None else table.layers() if needs == "dropout" else table.layers
+    return layer in layers
 
 
 @dataclass(frozen=True)
@@ -289,6 +315,8 @@ def check(quantity: Quantity, spec, text: Any, field: str = "quantity", grammar:
             raise SpecError(field, f"{text!r}: " + row.output_note.format(depth=depth))
         if not row.lowest_layer <= layer <= depth:
             raise SpecError(field, f"{text!r}: layer {layer} does not exist; layers are {row.lowest_layer}..{depth}")
+    if not has_row(spec, row.needs, layer):
+        raise SpecError(field, f"{text!r}: layer {layer} has no {row.needs}")
     for index, size in zip(indices, row.sizes):
         bound = sizes[SIZE_OF[size](layer, depth)]
         if not 1 <= index <= bound:

@@ -199,9 +199,9 @@ def test_printings_that_do_not_exist_raise():
     for other in ("Z", "W1_1", "dZ", "Y1", "softmax(Z2)", "x1"):
         assert matrix_quantity(sp.MatrixSymbol(other, 2, 2)) is None
     with pytest.raises(KeyError):
-        Quantity("mask", 1, (1,)).symbol_name()  # a lookup miss raises
+        Quantity("nosuchkind", 1, (1,)).symbol_name()  # a lookup miss raises
     with pytest.raises(KeyError):
-        GRAMMAR["mask"]
+        GRAMMAR["nosuchkind"]
     with pytest.raises(ValueError):
         Quantity("W", 1, (1, 1), after=True, step=2)
     for other in ("z", "a", "x_1", "W1", "b1", "J1", "s", "delta", "mask1_1"):
@@ -326,7 +326,7 @@ def test_a_new_kind_is_one_more_row():
     assert symbol_quantity(sp.Symbol("mask1_2"), grammar) == Quantity("mask", 1, (2,))
     with pytest.raises(SpecError, match=r"step 9 is out of range 1\.\.5"):
         parse_quantity("v2[1,2]@t9", spec, grammar=grammar)
-    with pytest.raises(SpecError, match="@after applies to parameters W, b and v only"):
+    with pytest.raises(SpecError, match="@after applies to parameters W, b, gamma, beta and v only"):
         parse_quantity("mask1[2]@after", spec, grammar=grammar)
     with pytest.raises(SpecError, match="W takes no step; drop @t2"):
         parse_quantity("W2[1,2]@t2", spec, grammar=grammar)  # the form exists now, but not for W
