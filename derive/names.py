@@ -133,9 +133,10 @@ class Grammar:
             forms |= {"sample+step"} if row.steps and row.sample != "none" else set()
         return frozenset(forms)
 
-    def after_kinds(self) -> str:
-        """The kinds taking @after, as words: "W and b"."""
-        names = [row.name for row in self.rows if "after" in row.steps]
+    def after_kinds(self, spec=None) -> str:
+        """The kinds taking @after, as words: "W and b" (gamma and beta too when the network has batch norm)."""
+        names = [row.name for row in self.rows if "after" in row.steps
+                 and (row.needs is None or spec is None or getattr(spec, row.needs, None) is not None)]
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -322,7 +323,7 @@ def check(quantity: Quantity, spec, text: Any, field: str = "quantity", grammar:
         if not 1 <= index <= bound:
             raise SpecError(field, f"{text!r}: index {index} is out of range 1..{bound}")
     if q.after and "after" not in row.steps:
-        raise SpecError(field, f"{text!r}: @after applies to parameters {grammar.after_kinds()} only")
+        raise SpecError(field, f"{text!r}: @after applies to parameters {grammar.after_kinds(spec)} only")
     if q.step is not None:
         if "t" not in row.steps:
             raise SpecError(field, f"{text!r}: {kind} takes no step; drop @t{q.step}")

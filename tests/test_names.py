@@ -326,7 +326,7 @@ def test_a_new_kind_is_one_more_row():
     assert symbol_quantity(sp.Symbol("mask1_2"), grammar) == Quantity("mask", 1, (2,))
     with pytest.raises(SpecError, match=r"step 9 is out of range 1\.\.5"):
         parse_quantity("v2[1,2]@t9", spec, grammar=grammar)
-    with pytest.raises(SpecError, match="@after applies to parameters W, b, gamma, beta and v only"):
+    with pytest.raises(SpecError, match="@after applies to parameters W, b and v only"):
         parse_quantity("mask1[2]@after", spec, grammar=grammar)
     with pytest.raises(SpecError, match="W takes no step; drop @t2"):
         parse_quantity("W2[1,2]@t2", spec, grammar=grammar)  # the form exists now, but not for W
