@@ -350,8 +350,8 @@ def ask_pattern(text: str, grammar: Grammar = GRAMMAR) -> re.Pattern:
     compact = text.replace(" ", "")
     kinds = "|".join(re.escape(k) for k in sorted(grammar.by_name, key=lambda k: (-len(k), k)))
     kind = re.match(f"^({kinds})", compact)
-    if kind and grammar[kind.group(1)].layered and not re.match(r"[\d*]", compact[kind.end():kind.end() + 1]):
-        kind = None  # a layered kind is followed by its layer ("after" is not the kind a)
+    if kind and grammar[kind.group(1)].needs and not re.match(r"[\d*]", compact[kind.end():kind.end() + 1]):
+        kind = None  # a dropout or batch-norm kind is followed by its layer ("after" is not the kind a)
     if kind and "@" not in compact and grammar[kind.group(1)].sample == "each":
         compact += "@1"
     return re.compile("^" + re.escape(compact).replace(r"\*", r"\d+") + "$")
