@@ -55,10 +55,11 @@ def forward_layer_steps(ctx: Context, l: int, shown) -> list:
     for k in shown:
         items.append(Math(rf"{target}^{{{sup}}}_{{{k}}} = {a}\left({source}^{{{sup}}}_{{{k}}}\right) = {a}\left({ctx.num(receptors[0][k - 1])}\right) = {ctx.num(outputs[0][k - 1])}"))
     if dropped:
-        keep = 1 - float(spec.dropout.rate(l))
+        p = ctx.number(spec.dropout.rate(l))  # a rational in exact mode
+        keep = 1 - p
         mask = records[("mask", l)][0]
-        items.append(Paragraph(text(f"Inverted dropout with p = {ctx.num(float(spec.dropout.rate(l)))}: a kept neuron (m = 1) "
-                                    f"is divided by 1 - p = {ctx.num(keep)}, a dropped one (m = 0) is 0. "
+        items.append(Paragraph(text(f"Inverted dropout with p = {float(p):g}: a kept neuron (m = 1) "
+                                    f"is divided by 1 - p = {float(keep):g}, a dropped one (m = 0) is 0. "
                                     f"Mask of sample 1", _drawn(spec, l), ": ", M(ctx.row(mask)), ".")))
         for k in shown:
             items.append(Math(rf"x^{{{sup}}}_{{{k}}} = \frac{{m^{{{sup}}}_{{{k}}}}}{{1 - p}} \tilde x^{{{sup}}}_{{{k}}} = "
@@ -84,9 +85,9 @@ def section(ctx: Context, number: int) -> Section | None:
         return None
     items = []
     for l in dropped_layers(spec):
-        keep = 1 - float(spec.dropout.rate(l))
+        keep = 1 - ctx.number(spec.dropout.rate(l))
         items.append(Paragraph(text(f"Dropout in layer {l}: the masks of all samples (rows, {_drawn(spec, l).strip(' ()')})" +
-                                    f". Backward, the same mask and the factor 1/(1 - p) = {ctx.num(1 / keep)} multiply the "
+                                    f". Backward, the same mask and the factor 1/(1 - p) = {float(1 / keep):g} multiply the "
                                     "gradient: a dropped neuron passes no gradient back.")))
         items.append(Math(rf"{ctx.m('M', l)} = {ctx.matrix(records[('mask', l)])}, \qquad "
                           rf"\frac{{\partial J}}{{\partial \tilde{{\mathbf{{X}}}}^{{{_sup(ctx, l)}}}}} = "

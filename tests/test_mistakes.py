@@ -36,6 +36,11 @@ CASES = {
     "derivative_from_z": ("tanh-sigmoid", "delta1[1]"),
     "relu_derivative_at_zero": (RELU_AT_ZERO, "dW1[1,1]"),
     "update_sign": ("tutorial", "W3[2,1]@after"),
+    "dropout_not_rescaled": ("dropout", "x1[1]@1"),
+    "dropout_mask_ignored_in_backward": ("dropout", "dW1[1,2]"),
+    "batchnorm_unbiased_variance": ("batchnorm", "zhat1[1]@1"),
+    "batchnorm_batch_coupling_ignored": ("batchnorm", "delta1[1]@1"),
+    "batchnorm_eps_outside_sqrt": ("batchnorm", "u1[1]@1"),
 }
 
 _DERIVATIONS = {}
@@ -56,7 +61,9 @@ def test_every_row_has_a_case():
 def test_rows_are_data():
     for row in MISTAKES:
         assert row.name and row.description and row.affects
-        assert set(row.affects) <= {"z", "x", "yhat", "J", "dx", "delta", "dW", "db", "W", "b"}
+        assert set(row.affects) <= {"z", "x", "yhat", "J", "dx", "delta", "dW", "db", "W", "b",
+                                    # dropout and batch norm (issue 14)
+                                    "a", "zhat", "var", "u", "du", "da", "dgamma", "dbeta", "gamma", "beta"}
 
 
 @pytest.mark.parametrize("name", list(CASES))

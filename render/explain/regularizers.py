@@ -28,7 +28,7 @@ def _none(ctx, equation) -> str:
 def dropout_output(ctx, equation) -> str:
     # X^(l) = (1/(1-p)) M^(l) o A^(l)
     l, records = equation.layer, ctx.d.forward.records
-    keep = 1 - float(ctx.spec.dropout.rate(l))
+    keep = 1 - ctx.number(ctx.spec.dropout.rate(l))  # a rational in exact mode
     return rf"\frac{{1}}{{{ctx.num(keep)}}} {ctx.matrix(records[('mask', l)])} \circ {ctx.matrix(records[('a', l)])}"
 
 
