@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-import numpy as np
-
 from .errors import SpecError, UnsupportedError
 
 Matrix = tuple[tuple[Fraction, ...], ...]
@@ -50,6 +48,8 @@ class BatchNormSpec:
 def draw_masks(p, given: dict, seed: int, sizes, n_samples: int) -> tuple[tuple, tuple]:
     """(masks, drawn layers): the given masks, and for every other layer with p > 0 a mask whose entries are kept
     (1) with probability 1 - p, drawn in layer order from numpy's default_rng(seed)."""
+    import numpy as np  # only when a mask is drawn: loading a spec stays free of NumPy
+
     rng, masks, drawn = np.random.default_rng(seed), [], []
     for l, rate in enumerate(p, start=1):
         if rate <= 0 or not isinstance(sizes[l], int):

@@ -128,10 +128,9 @@ def is_nice(spec, exercise: ExerciseSpec) -> bool:
 
     from .derive.mistakes import Problem, recompute
 
-    params = {}
-    for l in range(1, spec.depth + 1):
-        params[f"W{l}"] = np.array(spec.weights[l - 1], dtype=float)
-        params[f"b{l}"] = np.array(spec.biases[l - 1], dtype=float)
+    from .derive.evaluate import initial_parameters
+
+    params = initial_parameters(spec)  # W, b, and batch norm's gamma, beta
     X, Y = np.array(spec.X, dtype=float), np.array(spec.Y, dtype=float)
     with np.errstate(all="ignore"):
         values = recompute(Problem(spec, params, X, Y))

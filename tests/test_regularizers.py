@@ -124,3 +124,43 @@ def test_gamma_and_beta_train_even_with_frozen_biases():
     d = derive(spec_from_mapping(with_changes(("update_biases", False),)))
     first, last = d.training.trajectory[0], d.training.trajectory[-1]
     assert (first["b1"] == last["b1"]).all() and not (first["beta1"] == last["beta1"]).all()
+
+
+def test_exported_module_and_matrix_form_carry_both_rows():
+    from nnsteps.spec import load_spec
+
+    for name in ("dropout", "batchnorm"):
+        d = derive(load_spec(name))
+        params = {k: np.asarray(v, dtype=float) for k, v in d.params.items()}
+        exported = d.gradient_function()(params, np.asarray(d.X, dtype=float), np.asarray(d.Y, dtype=float))
+        assert set(exported) == set(d.backward.gradients)
+        for key, value in exported.items():
+            np.testing.assert_allclose(value, np.asarray(d.backward.gradients[key], dtype=float), rtol=0, atol=1e-12)
+    kinds = {e.kind for e in derive(load_spec("batchnorm")).matrix_form()}
+    assert {"batch_mean", "batch_variance", "normalized", "batchnorm_output", "batchnorm_delta",
+            "gamma_gradient", "beta_gradient"} <= kinds
+    assert {"dropout_output", "dropout_delta"} <= {e.kind for e in derive(load_spec("dropout")).matrix_form()}
+
+
+def test_batch_coupling_sum_equals_the_closed_form():
+    from nnsteps.derive.batch_coupling import batch_coupling
+    from nnsteps.spec import load_spec
+
+    d = derive(load_spec("batchnorm"))
+    for k in (1, 2, 3):
+        for s in (1, 2, 3):
+            c = batch_coupling(d, 1, k, s)
+            assert len(c.factors) == 3 and abs(c.total - c.closed_form) < 1e-12
+            # the samples couple: every other sample's dJ/du contributes to this sample's delta
+            assert all(f != 0 for f in c.factors)
+
+
+def test_documents_show_the_sum_over_the_batch_and_the_masks():
+    from nnsteps.pipeline import documents
+    from nnsteps.spec import load_spec
+
+    md = next(v for k, v in documents(derive(load_spec("batchnorm"))).items() if k.endswith(".md"))
+    assert "as the sum over the 3 samples of the batch" in md and "Both give the same number" in md
+    assert r"\gamma^{(1)}_{1}" in md  # the verification table names gamma
+    md = next(v for k, v in documents(derive(load_spec("dropout"))).items() if k.endswith(".md"))
+    assert "Inverted dropout with p = 0.5" in md and "Mask of sample 1 (as given)" in md
