@@ -304,7 +304,8 @@ def check(quantity: Quantity, spec, text: Any, field: str = "quantity", grammar:
     forms = {"sample"} if q.sample is not None else set()
     forms |= {"after"} if q.after else {"t"} if q.step is not None else set()
     forms |= {"sample+step"} if len(forms) == 2 else set()
-    if len(indices) > grammar.max_arity or not forms <= grammar.offers:  # a shape no kind has
+    absent = row.needs is not None and getattr(spec, row.needs, None) is None  # no [dropout]/[batchnorm]: no such kind
+    if absent or len(indices) > grammar.max_arity or not forms <= grammar.offers:  # a shape no kind has
         raise SpecError(field, f"{text!r} is not a quantity name; write e.g. {EXAMPLES}")
     if row.layered != (layer is not None):
         raise SpecError(field, f"{text!r}: {kind} {'needs' if row.layered else 'takes no'} layer number")

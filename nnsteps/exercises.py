@@ -33,6 +33,10 @@ def all_quantities(spec) -> list:
         for i in range(1, sizes[l - 1] + 1):
             names += [f"{kind}{l}[{i},{j}]{tail}" for j in range(1, sizes[l] + 1) for kind, tail in (("W", ""), ("dW", ""), ("W", "@after"))]
         names += [f"{kind}{l}[{j}]{tail}" for j in range(1, sizes[l] + 1) for kind, tail in (("b", ""), ("db", ""), ("b", "@after"))]
+        if spec.batchnorm is not None and l in spec.batchnorm.layers:  # batch norm's scale and shift
+            names += [f"{kind}{l}[{j}]{tail}" for j in range(1, sizes[l] + 1)
+                      for kind, tail in (("gamma", ""), ("dgamma", ""), ("gamma", "@after"),
+                                         ("beta", ""), ("dbeta", ""), ("beta", "@after"))]
     return [parse_quantity(name, spec) for name in names]
 
 
