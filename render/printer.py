@@ -27,10 +27,11 @@ def _index(*indices) -> str:
     return ",".join(str(i) for i in indices)
 
 
-# the matrix-form letters of dropout and batch norm (derive/names.py) -> (LaTeX, whether it is dJ/d of it)
+# the matrix-form letters of dropout and batch norm (derive/names.py) -> (LaTeX, whether it is dJ/d of it); an accented
+# letter ends in {}: amsmath's \hat{Z}^{(1)} followed by ^{\top} is a double superscript
 REGULARIZER_MATRICES = {
-    "M": (r"\mathbf{M}", False), "A": (r"\tilde{\mathbf{X}}", False), "dA": (r"\tilde{\mathbf{X}}", True),
-    "mu": (r"\boldsymbol{\mu}", False), "sigma2_": (r"\boldsymbol{\sigma}", False), "Zhat": (r"\hat{\mathbf{Z}}", False),
+    "M": (r"\mathbf{M}", False), "A": (r"\tilde{\mathbf{X}}{}", False), "dA": (r"\tilde{\mathbf{X}}{}", True),
+    "mu": (r"\boldsymbol{\mu}", False), "sigma2_": (r"\boldsymbol{\sigma}", False), "Zhat": (r"\hat{\mathbf{Z}}{}", False),
     "U": (r"\mathbf{U}", False), "dU": (r"\mathbf{U}", True), "gamma": (r"\boldsymbol{\gamma}", False),
     "beta": (r"\boldsymbol{\beta}", False), "dgamma": (r"\boldsymbol{\gamma}", True), "dbeta": (r"\boldsymbol{\beta}", True),
 }

@@ -24,6 +24,12 @@ def special_layers(spec) -> set:
     return set(normalized_layers(spec)) | set(dropped_layers(spec))
 
 
+def _term(ctx: Context, value) -> str:
+    """A number as an operand: negative ones in parentheses (0.2 - (-0.2), not 0.2 - -0.2)."""
+    text = ctx.num(value)
+    return rf"\left({text}\right)" if float(value) < 0 else text
+
+
 def _sup(ctx: Context, l) -> str:
     return f"({l})" if ctx.notation == "tutorial" else f"{l}"
 
@@ -44,8 +50,8 @@ def forward_layer_steps(ctx: Context, l: int, shown) -> list:
                 rf"\mu^{{{sup}}}_{{{k}}} = \frac{{1}}{{n}}\sum_s z^{{{sup}}}_{{{k},s}} = {ctx.num(mu)}, \quad "
                 rf"(\sigma^{{{sup}}}_{{{k}}})^2 = \frac{{1}}{{n}}\sum_s \left(z^{{{sup}}}_{{{k},s}} - \mu^{{{sup}}}_{{{k}}}\right)^2 = {ctx.num(var)}"))
             items.append(Math(
-                rf"\hat z^{{{sup}}}_{{{k}}} = \frac{{{ctx.num(z)} - {ctx.num(mu)}}}{{\sqrt{{{ctx.num(var)} + {eps}}}}} = {ctx.num(zhat)}, \quad "
-                rf"u^{{{sup}}}_{{{k}}} = \gamma^{{{sup}}}_{{{k}}} \hat z + \beta^{{{sup}}}_{{{k}}} = {ctx.num(gamma)} \times {ctx.num(zhat)} + {ctx.num(beta)} = {ctx.num(u)}"))
+                rf"\hat z^{{{sup}}}_{{{k}}} = \frac{{{ctx.num(z)} - {_term(ctx, mu)}}}{{\sqrt{{{ctx.num(var)} + {eps}}}}} = {ctx.num(zhat)}, \quad "
+                rf"u^{{{sup}}}_{{{k}}} = \gamma^{{{sup}}}_{{{k}}} \hat z + \beta^{{{sup}}}_{{{k}}} = {_term(ctx, gamma)} \times {_term(ctx, zhat)} + {_term(ctx, beta)} = {ctx.num(u)}"))
     source = "u" if l in normalized_layers(spec) else "z"
     receptors = records[("u", l)] if source == "u" else ctx.d.forward.zs[l]
     dropped = l in dropped_layers(spec)
@@ -63,7 +69,7 @@ def forward_layer_steps(ctx: Context, l: int, shown) -> list:
                                     f"Mask of sample 1", _drawn(spec, l), ": ", M(ctx.row(mask)), ".")))
         for k in shown:
             items.append(Math(rf"x^{{{sup}}}_{{{k}}} = \frac{{m^{{{sup}}}_{{{k}}}}}{{1 - p}} \tilde x^{{{sup}}}_{{{k}}} = "
-                              rf"\frac{{{ctx.num(mask[k - 1])}}}{{{ctx.num(keep)}}} \times {ctx.num(outputs[0][k - 1])} = {ctx.num(ctx.d.forward.xs[l][0][k - 1])}"))
+                              rf"\frac{{{ctx.num(mask[k - 1])}}}{{{ctx.num(keep)}}} \times {_term(ctx, outputs[0][k - 1])} = {ctx.num(ctx.d.forward.xs[l][0][k - 1])}"))
     return items
 
 
