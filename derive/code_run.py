@@ -68,6 +68,30 @@ class CodeOps:
     def sum_squares(a):
         return Code(f"np.sum({a.text} ** 2)")
 
+    @staticmethod
+    def column_means(a):
+        return Code(f"{_operand(a, ATOM, '')}.mean(axis=0)")
+
+    @staticmethod
+    def subtract(a, b):
+        return Code(f"{_operand(a, SUM, '-')} - {_operand(b, SUM, '-', True)}", SUM, "-")
+
+    @staticmethod
+    def broadcast(v, like):
+        return v  # NumPy broadcasts a row vector over the samples
+
+    @staticmethod
+    def mul_rows(a, v):
+        return _binary(a, "*", v, PRODUCT)
+
+    @staticmethod
+    def rsqrt(v, eps):
+        return Code(f"1.0 / numpy.sqrt({v.text} + {eps.text})", PRODUCT, "/")
+
+
+# the records of dropout and batch norm rows: activation before dropout, mask, batch statistics, dJ/du, dJ/da
+CACHED = ("a", "mask", "mu", "var", "zhat", "u", "du", "da")
+
 
 class CodeRun:
     """Records become assignments: zs/xs of the forward pass, dZ{l} and dW{l}/db{l} of the gradients."""
@@ -76,6 +100,7 @@ class CodeRun:
 
     def __init__(self, depth: int, indent: str = "        "):
         self.depth, self.indent, self.lines = depth, indent, []
+        self.cached = False  # whether a row recorded a value beyond zs/xs/dZ/d (masks, batch statistics)
 
     def _emit(self, text: str, note: str) -> None:
         self.lines.append(f"{self.indent}{text}" + (f"  # {note}" if note else ""))
@@ -93,6 +118,10 @@ class CodeRun:
         if value is None or (kind, layer) == ("x", 0):  # the input is xs[0]; dJ/dx^(L) is folded into dZ^(L)
             return value if value is None else self.value(kind, layer)
         names = {"z": f"z{layer}", "x": f"x{layer}", "delta": f"dZ{layer}", "grad": f"d{layer}"}
+        if kind in CACHED:  # a dropout or batch-norm record, kept for the backward pass
+            self.cached = True
+            self._assign(self.value(kind, layer).text, value, note)
+            return self.value(kind, layer)
         if kind not in names:
             raise KeyError(f"the exported module has no {kind!r} record")
         self._assign(names[kind], value, note)
@@ -102,8 +131,18 @@ class CodeRun:
 
     @staticmethod
     def value(kind: str, layer=None) -> Code:
+        if kind in CACHED:  # the forward pass hands them to gradients() in the dict `cache`
+            return Code(f'cache["{kind}{layer}"]')
         names = {"x": f"xs[{layer}]", "z": f"zs[{layer}]", "delta": f"dZ{layer}", "grad": f"d{layer}"}
         return Code(names[kind])
+
+    @staticmethod
+    def number(value) -> Code:
+        return Code(repr(float(value)))
+
+    @staticmethod
+    def mask(row) -> Code:
+        return Code(f'MASKS["x{row.layer}"]')
 
     @staticmethod
     def param(name: str) -> Code:

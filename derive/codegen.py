@@ -142,8 +142,18 @@ def _header(derivation, user_text: bool) -> list[str]:
         f"UPDATE_RULE = {derivation.rule.name!r}",
         f"LEARNING_RATE = {float(spec.learning_rate)!r}",
         f"UPDATE_BIASES = {bool(spec.update_biases)!r}",
+        *_masks(spec),
     ]
     return lines
+
+
+def _masks(spec) -> list[str]:
+    """MASKS: the spec's dropout masks (one 0/1 row per sample of the spec's data), when it has dropout."""
+    if spec.dropout is None or not spec.dropout.layers():
+        return []
+    masks = {f"x{l}": [[int(v) for v in row] for row in spec.dropout.mask(l)] for l in spec.dropout.layers()}
+    return ["# dropout masks for the spec's samples (rows), 1 kept, 0 dropped; gradients() needs X of these samples",
+            "MASKS = {" + ", ".join(f'"{k}": numpy.array({v!r}, dtype=float)' for k, v in masks.items()) + "}"]
 
 
 def _layer_functions(derivation, l: int, pr: _Printer) -> list[str]:
@@ -258,9 +268,11 @@ def _passes(derivation) -> list[str]:
     forward_run, backward_run = CodeRun(L), CodeRun(L)
     passes.forward(rows, forward_run, Code("X"))
     passes.backward(rows, backward_run)
+    cached = forward_run.cached  # dropout or batch norm: their values go from the forward pass to gradients()
     lines = [
-        "def forward_pass(params, X):",
+        "def forward_pass(params, X, cache=None):" if cached else "def forward_pass(params, X):",
         '    """Z^(l) and X^(l) of every layer: lists indexed by l (zs[0] is None, xs[0] is X)."""',
+        *(["    cache = {} if cache is None else cache  # masks and batch statistics, by name"] if cached else []),
         "    zs, xs = [None], [numpy.asarray(X, dtype=float)]",
         '    with numpy.errstate(over="ignore", under="ignore"):',
         *forward_run.lines,
@@ -287,7 +299,8 @@ def _passes(derivation) -> list[str]:
         "def gradients(params, X, Y):",
         '    """dJ/dW^(l) and dJ/db^(l) of the batch (X, Y): {"W1": ..., "b1": ..., ...}."""',
         "    Y = numpy.asarray(Y, dtype=float)",
-        "    zs, xs = forward_pass(params, X)",
+        *(["    cache = {}", "    zs, xs = forward_pass(params, X, cache)"] if cached else
+          ["    zs, xs = forward_pass(params, X)"]),
         "    r = _reduction(len(Y))",
         '    with numpy.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):',
         *backward_run.lines,
@@ -309,7 +322,7 @@ def _update(derivation, pr: _Printer) -> list[str]:
         "    result = {}",
         "    for name, theta in params.items():",
         "        g = grads[name]",
-        f'        result[name] = {pr(formula, "update")} if name[0] == "W" or UPDATE_BIASES else theta.copy()',
+        f'        result[name] = {pr(formula, "update")} if not (name[0] == "b" and name[1:].isdigit()) or UPDATE_BIASES else theta.copy()',
         "    return result",
         "",
         "",

@@ -156,6 +156,7 @@ class Derivation:
             "dW": lambda: bw.gradients[f"W{q.layer}"][idx],
             "db": lambda: bw.gradients[f"b{q.layer}"][idx],
             "J": lambda: bw.cost if s is None else bw.sample_costs[s],
+            **self._layer_values(q, s, idx),
         }
         return self._number(table[q.kind]())
 
@@ -184,6 +185,19 @@ class Derivation:
                    else f"{rule.name} keeps {', '.join(rule.shown_names()) or 'no state'}")
             raise UnsupportedError("quantity", f"{q.name}: {why}")
         return kept[state][idx]
+
+    def _layer_values(self, q: Quantity, s, idx) -> dict:
+        """Dropout and batch-norm quantities: their per-sample or per-layer records, gamma/beta and their gradients."""
+        fw, bw, l = self.forward.records, self.backward.records, q.layer
+        params = lambda: self.training.trajectory[-1 if q.after else 0]  # noqa: E731
+        each = {kind: (lambda kind=kind: records[(kind, l)][s][idx])
+                for records, kinds in ((fw, ("mask", "a", "zhat", "u")), (bw, ("du", "da"))) for kind in kinds}
+        return {
+            **each,
+            "mu": lambda: fw[("mu", l)][idx], "var": lambda: fw[("var", l)][idx],
+            "gamma": lambda: params()[f"gamma{l}"][idx], "beta": lambda: params()[f"beta{l}"][idx],
+            "dgamma": lambda: bw.get(("grad", f"gamma{l}"))[idx], "dbeta": lambda: bw.get(("grad", f"beta{l}"))[idx],
+        }
 
     def _number(self, value):
         return sp.Rational(value) if self.exact else float(value)
@@ -232,6 +246,7 @@ class Derivation:
             "updated": {k: as_list(v) for k, v in self.training.trajectory[-1].items()},
             "history": [float(c) for c in self.training.history],
             **self._steps_json(as_list),
+            **self._layer_records_json(as_list),
         }
 
     def _steps_json(self, as_list) -> dict:
@@ -253,6 +268,25 @@ class Derivation:
                               for name, kept in r.state.items()},
                     "params": {k: as_list(v) for k, v in r.params.items()},
                 } for r in self.training.steps]}
+
+    def running_statistics(self) -> dict:
+        """{l: (running mean, running variance)} of batch norm after the training steps (torch's update)."""
+        from .running import running_statistics
+
+        return running_statistics(self.compiled, self.training.trajectory, self.X, self.spec)
+
+    def _layer_records_json(self, as_list) -> dict:
+        """Masks, batch statistics and running statistics, only for a spec with [dropout] or [batchnorm]."""
+        records, result = self.forward.records, {}
+        if self.spec.dropout is not None:
+            result["masks"] = {f"x{l}": as_list(records[("mask", l)]) for l in self.spec.dropout.layers()}
+        if self.spec.batchnorm is not None:
+            result["batchnorm"] = {str(l): {
+                "mean": as_list(records[("mu", l)]), "variance": as_list(records[("var", l)]),
+                "zhat": as_list(records[("zhat", l)]), "u": as_list(records[("u", l)]),
+                "running_mean": as_list(mean), "running_variance": as_list(variance),
+            } for l, (mean, variance) in self.running_statistics().items()}
+        return result
 
 
 def _require_defined(spec: NetworkSpec, compiled: CompiledNetwork, forward: ForwardState) -> None:

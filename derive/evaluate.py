@@ -8,7 +8,7 @@ Float mode uses float64 arrays; exact mode object arrays of SymPy rationals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -35,7 +35,19 @@ def initial_parameters(spec: NetworkSpec, exact: bool = False) -> Params:
     for l in range(1, spec.depth + 1):
         params[f"W{l}"] = np.array([[convert(v) for v in row] for row in spec.weights[l - 1]], dtype=dtype)
         params[f"b{l}"] = np.array([convert(v) for v in spec.biases[l - 1]], dtype=dtype)
+        params.update(_batchnorm_parameters(spec, l, convert, dtype))
     return params
+
+
+def _batchnorm_parameters(spec: NetworkSpec, l: int, convert, dtype) -> Params:
+    """gamma^(l) and beta^(l) of a batch-normalized layer (default ones and zeros), after W^(l), b^(l)."""
+    bn = spec.batchnorm
+    if bn is None or l not in bn.layers:
+        return {}
+    ones, zeros = (1,) * spec.layers[l], (0,) * spec.layers[l]
+    gamma, beta = dict(bn.gamma).get(l, ones), dict(bn.beta).get(l, zeros)
+    return {f"gamma{l}": np.array([convert(v) for v in gamma], dtype=dtype),
+            f"beta{l}": np.array([convert(v) for v in beta], dtype=dtype)}
 
 
 def data_arrays(spec: NetworkSpec, exact: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -61,6 +73,7 @@ class ForwardState:
 
     zs: tuple
     xs: tuple
+    records: dict = field(default_factory=dict, compare=False)  # every value of the pass: masks, batch statistics
 
 
 @dataclass(frozen=True)
@@ -72,6 +85,7 @@ class BackwardState:
     sample_costs: np.ndarray
     cost: object
     gradients: Params
+    records: dict = field(default_factory=dict, compare=False)  # every value of the pass, e.g. ("du", l)
 
 
 _KERNELS: dict[tuple, tuple] = {}
@@ -169,11 +183,12 @@ class CompiledNetwork:
     def forward(self, params: Params, X: np.ndarray) -> ForwardState:
         run = self._run(params, X)
         L = self.net.L
-        return ForwardState(run.layered("z", L, 1), run.layered("x", L, 0))
+        return ForwardState(run.layered("z", L, 1), run.layered("x", L, 0), dict(run.values))
 
     def backward(self, params: Params, state: ForwardState, Y: np.ndarray) -> BackwardState:
         run = passes.ArrayRun(self, params, Y)
         L = self.net.L
+        run.values.update(state.records)  # masks and batch statistics of the forward pass
         for l in range(L + 1):  # the forward values as given
             run.record("x", l, state.xs[l])
             if l:
@@ -182,7 +197,7 @@ class CompiledNetwork:
             passes.cost(self.rows, run, state.xs[L])
             passes.backward(self.rows, run)
         return BackwardState(run.value("dx", L), run.layered("delta", L, 1), run.value("Js"), run.value("J"),
-                             run.gradients(self.rows))
+                             run.gradients(self.rows), dict(run.values))
 
     def gradients(self, params: Params, X: np.ndarray, Y: np.ndarray) -> Params:
         """dJ/dW^(l) and dJ/db^(l) for the batch (X, Y)."""

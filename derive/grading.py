@@ -12,9 +12,10 @@ from .diagnosis import Diagnoser
 from .mistakes import Mistake, Problem, Values, layer_of, lookup, problem_of, recompute
 from .names import Quantity
 
-GIVEN_KINDS = ("y",)  # plus x0 and the parameters before the update: read off the spec, never computed
+GIVEN_KINDS = ("y", "mask")  # plus x0 and the parameters before the update: read off the spec, never computed
 STEP_PHASES = {"dW": 0, "db": 0, "gnorm": 1, "clip": 1, "W": 3, "b": 3}  # optimizer states: 2
-PHASES = {"x": 1, "z": 1, "yhat": 1, "J": 2, "dx": 3, "delta": 3, "dW": 4, "db": 4}
+PHASES = {"x": 1, "z": 1, "yhat": 1, "J": 2, "dx": 3, "delta": 3, "dW": 4, "db": 4,
+          "a": 1, "mu": 1, "var": 1, "zhat": 1, "u": 1, "du": 3, "da": 3, "dgamma": 4, "dbeta": 4}
 FLOAT_NOISE = 1e-9  # relative: float64 values may differ from the exact ones in their last bits
 DEFAULT_SIGNIFICANT_DIGITS = 3  # an answer carries at least this many, unless it equals the value exactly
 RIGHT, TOO_COARSE, WRONG = "right", "too coarse", "wrong"
@@ -140,8 +141,8 @@ class Grade:
 
 
 def is_given(q: Quantity) -> bool:
-    return q.kind in GIVEN_KINDS or (q.kind == "x" and q.layer == 0) or (q.kind in ("W", "b") and not q.after
-                                                                                 and not q.step)
+    return q.kind in GIVEN_KINDS or (q.kind == "x" and q.layer == 0) or (q.kind in ("W", "b", "gamma", "beta")
+                                                                         and not q.after and not q.step)
 
 
 def order_key(q: Quantity, depth: int) -> tuple:
@@ -154,7 +155,7 @@ def order_key(q: Quantity, depth: int) -> tuple:
         return (6, q.step or 0, STEP_PHASES.get(kind, 2), str(q.layer), q.kind, index)
     if is_given(q):
         return (0, q.kind != "x", -(q.layer or 0), sample, index)
-    if q.kind in ("W", "b"):  # after the update
+    if q.kind in ("W", "b", "gamma", "beta"):  # after the update
         return (5, -q.layer, q.kind == "b", index)
     layer = layer_of(q, depth)
     phase = PHASES[q.kind]

@@ -73,9 +73,34 @@ class _MatrixOps:
     def sum_squares(a):
         return sp.Trace(a.T * a)  # ||A||^2 = tr(A^T A)
 
+    def column_means(self, a):
+        return a.T * self.ones / self.ones.shape[0]  # (1/n) A^T 1, a column of n^(l) means
 
-_EQUATIONS = {"z": "receptor", "x": "neuron", "delta": "hidden_delta"}
-_GROUPS = {"receptor": 0, "neuron": 0, "output_delta": 1, "hidden_delta": 1, "weight_gradient": 2, "bias_gradient": 2}
+    @staticmethod
+    def subtract(a, b):
+        return a - b
+
+    def broadcast(self, v, like):
+        return self.ones * v.T  # 1 v^T
+
+    def mul_rows(self, a, v):
+        return sp.HadamardProduct(a, self.ones * v.T)
+
+    @staticmethod
+    def rsqrt(v, eps):
+        t = sp.Dummy("t")
+        return ElementwiseApplyFunction(sp.Lambda(t, 1 / sp.sqrt(t + eps)), v)
+
+
+_EQUATIONS = {"z": "receptor", "x": "neuron", "delta": "hidden_delta", "a": "neuron",
+              # dropout and batch norm (derive/layers/dropout.py, batchnorm.py); the mask is given, not an equation
+              "mu": "batch_mean", "var": "batch_variance", "zhat": "normalized", "u": "batchnorm_output",
+              "du": "activation_delta", "da": "dropout_delta"}
+_GROUPS = {"receptor": 0, "neuron": 0, "output_delta": 1, "hidden_delta": 1, "weight_gradient": 2, "bias_gradient": 2,
+           "batch_mean": 0, "batch_variance": 0, "normalized": 0, "batchnorm_output": 0, "dropout_output": 0,
+           "activation_delta": 1, "dropout_delta": 1, "batchnorm_delta": 1, "gamma_gradient": 2, "beta_gradient": 2}
+_NAMES = {"x": "X", "z": "Z", "delta": "dZ", "a": "A", "mask": "M", "zhat": "Zhat", "u": "U", "du": "dU", "da": "dA"}
+_VECTORS = {"mu": "mu", "var": "sigma2_"}  # per-neuron batch statistics: n^(l) x 1
 
 
 class _MatrixRun:
@@ -86,38 +111,58 @@ class _MatrixRun:
         self.n, self.sizes = sp.Symbol("n", integer=True, positive=True), net.spec.layers
         self.ops = _MatrixOps(sp.OneMatrix(self.n, 1))
         self.equations: list[MatrixEquation] = []
+        self._recorded: set = set()
 
     def _matrix(self, name: str, rows, columns) -> sp.MatrixSymbol:
         return sp.MatrixSymbol(name, rows, columns)
 
     def value(self, kind: str, layer=None):
         if kind == "grad":
-            l, size = int(layer[1:]), self.sizes[int(layer[1:])]
-            return self._matrix(f"d{layer}", self.sizes[l - 1], size) if layer[0] == "W" else self._matrix(f"d{layer}", size, 1)
-        name = {"x": "X", "z": "Z", "delta": "dZ"}[kind]
-        return self._matrix(f"{name}{layer}", self.n, self.sizes[layer])
+            return self.param(layer, prefix="d")
+        if kind in _VECTORS:
+            return self._matrix(f"{_VECTORS[kind]}{layer}", self.sizes[layer], 1)
+        return self._matrix(f"{_NAMES[kind]}{layer}", self.n, self.sizes[layer])
 
-    def param(self, name: str):
-        l = int(name[1:])
-        return self._matrix(name, self.sizes[l - 1], self.sizes[l]) if name[0] == "W" else self._matrix(name, self.sizes[l], 1)
+    def param(self, name: str, prefix: str = ""):
+        """W^(l) is n^(l-1) x n^(l); b^(l), gamma^(l), beta^(l) are n^(l) x 1."""
+        kind, l = name.rstrip("0123456789"), int(name.lstrip("Wbgammabet"))
+        rows, columns = (self.sizes[l - 1], self.sizes[l]) if kind == "W" else (self.sizes[l], 1)
+        return self._matrix(f"{prefix}{name}", rows, columns)
+
+    @staticmethod
+    def number(value):
+        return sp.Rational(value.numerator, value.denominator)
+
+    def mask(self, row):
+        return self.value("mask", row.layer)
 
     def record(self, kind: str, layer, value, note: str = ""):
-        if value is None or (kind, layer) == ("x", 0):
+        if value is None or (kind, layer) in (("x", 0), ("mask", layer)):
             return value if value is None else self.value(kind, layer)
         if kind == "grad":
-            equation = "weight_gradient" if layer[0] == "W" else "bias_gradient"
-            number = int(layer[1:])
+            parameter = layer.rstrip("0123456789")
+            equation = {"W": "weight_gradient", "b": "bias_gradient", "gamma": "gamma_gradient",
+                        "beta": "beta_gradient"}[parameter]
+            number = int(layer[len(parameter):])
+        elif kind == "x" and self.recorded("a", layer):
+            equation, number = "dropout_output", layer  # X^(l) = (1/(1-p)) M^(l) o A^(l)
+        elif kind == "delta" and self.recorded("du", layer):
+            equation, number = "batchnorm_delta", layer  # dZ^(l) through batch norm
         else:
             equation = "output_delta" if kind == "delta" and layer == self.net.L else _EQUATIONS[kind]
             number = layer
         self.equations.append(MatrixEquation(equation, number, self.value(kind, layer), value))
+        self._recorded.add((kind, layer))
         return self.value(kind, layer)
+
+    def recorded(self, kind: str, layer) -> bool:
+        return (kind, layer) in self._recorded
 
     def reduction(self):
         return sp.Rational(1, 1) if self.net.spec.reduction == "sum" else 1 / self.n
 
     def _applied(self, row, derivative: bool) -> sp.Basic:
-        l, Z = row.layer, self.value("z", row.layer)
+        l, Z = row.layer, self.value(row.source, row.layer)  # Z^(l), or U^(l) after batch norm
         if row.vector:
             return self._matrix(f"{'J' if derivative else ''}{row.name}(Z{l})", self.n, self.sizes[l])
         form = self.backprop.calculus(l).activation_derivative if derivative else self.net._generic_form(l)
@@ -127,7 +172,7 @@ class _MatrixRun:
         return self._applied(row, False)
 
     def activation_backward(self, row, z, x, upstream):
-        if not row.output:
+        if not row.output or row.delta_kind != "delta":
             # dZ^(l) = (dZ^(l+1) W^(l+1)T) o a'(Z^(l))
             return self.ops.hadamard(upstream, self._applied(row, True))
         L = row.layer

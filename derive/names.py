@@ -42,6 +42,7 @@ class Kind:
     matrix: Optional[str] = None  # the letters of its layer matrix in the matrix form (dZ3); None: it has none
     meaning: str = ""
     output_note: str = ""  # the message for another layer than the output one
+    needs: Optional[str] = None  # "dropout" or "batchnorm": exists only in layers with that row
 
     def __post_init__(self):
         if self.sample not in SAMPLES or not self.steps <= set(STEPS) or any(s not in SIZE_OF for s in self.sizes):
@@ -132,9 +133,10 @@ class Grammar:
             forms |= {"sample+step"} if row.steps and row.sample != "none" else set()
         return frozenset(forms)
 
-    def after_kinds(self) -> str:
-        """The kinds taking @after, as words: "W and b"."""
-        names = [row.name for row in self.rows if "after" in row.steps]
+    def after_kinds(self, spec=None) -> str:
+        """The kinds taking @after, as words: "W and b" (gamma and beta too when the network has batch norm)."""
+        names = [row.name for row in self.rows if "after" in row.steps
+                 and (row.needs is None or spec is None or getattr(spec, row.needs, None) is not None)]
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -164,8 +166,33 @@ GRAMMAR = Grammar((
          steps=frozenset({"t"})),
     Kind("gnorm", None, False, (), steps=frozenset({"t"}), meaning="global gradient 2-norm before clipping at step t"),
     Kind("clip", None, False, (), steps=frozenset({"t"}), meaning="clip coefficient min(1, max/(norm + 1e-6)) at step t"),
+    # dropout (derive/layers/dropout.py): x^(l) = a^(l) m^(l) / (1 - p). These kinds have no SymPy symbols yet: the
+    # per-neuron model (derive/model.py) is of dense layers; their numbers come from the rows' records
+    Kind("mask", None, True, ("this",), sample="each", matrix="M", needs="dropout", meaning="dropout mask: 1 kept, 0 dropped"),
+    Kind("a", None, True, ("this",), sample="each", matrix="A", needs="dropout", meaning="activation before dropout"),
+    Kind("da", None, True, ("this",), sample="each", matrix="dA", needs="dropout", meaning="dJ/da for one sample"),
+    # batch norm (derive/layers/batchnorm.py): u^(l) = gamma zhat^(l) + beta, zhat = (z - mu) / sqrt(var + eps)
+    Kind("mu", None, True, ("this",), matrix="mu", needs="batchnorm", meaning="batch mean of z"),
+    Kind("var", None, True, ("this",), matrix="sigma2_", needs="batchnorm", meaning="biased batch variance of z"),
+    Kind("zhat", None, True, ("this",), sample="each", matrix="Zhat", needs="batchnorm", meaning="normalized z"),
+    Kind("u", None, True, ("this",), sample="each", matrix="U", needs="batchnorm", meaning="batch-norm output"),
+    Kind("du", None, True, ("this",), sample="each", matrix="dU", needs="batchnorm", meaning="dJ/du for one sample"),
+    Kind("gamma", None, sizes=("this",), matrix="gamma", needs="batchnorm", meaning="batch-norm scale",
+         **_PARAMETER),
+    Kind("beta", None, sizes=("this",), matrix="beta", needs="batchnorm", meaning="batch-norm shift", **_PARAMETER),
+    Kind("dgamma", None, True, ("this",), matrix="dgamma", needs="batchnorm", meaning="batch gradient dJ/dgamma"),
+    Kind("dbeta", None, True, ("this",), matrix="dbeta", needs="batchnorm", meaning="batch gradient dJ/dbeta"),
 ) + tuple(Kind(f"{state}_{kind}", None, sizes=sizes, meaning=f"{meaning} of {kind}", **_STATE)
           for state, meaning in OPTIMIZER_STATES.items() for kind, sizes in (("W", ("previous", "this")), ("b", ("this",)))))
+
+
+def has_row(spec, needs: Optional[str], layer: Optional[int]) -> bool:
+    """Whether the network has the dropout or batch-norm row a kind needs in this layer."""
+    if needs is None:
+        return True
+    table = getattr(spec, needs, None)
+    layers = () if table is None else table.layers() if needs == "dropout" else table.layers
+    return layer in layers
 
 
 @dataclass(frozen=True)
@@ -289,7 +316,8 @@ def check(quantity: Quantity, spec, text: Any, field: str = "quantity", grammar:
     forms = {"sample"} if q.sample is not None else set()
     forms |= {"after"} if q.after else {"t"} if q.step is not None else set()
     forms |= {"sample+step"} if len(forms) == 2 else set()
-    if len(indices) > grammar.max_arity or not forms <= grammar.offers:  # a shape no kind has
+    absent = row.needs is not None and getattr(spec, row.needs, None) is None  # no [dropout]/[batchnorm]: no such kind
+    if absent or len(indices) > grammar.max_arity or not forms <= grammar.offers:  # a shape no kind has
         raise SpecError(field, f"{text!r} is not a quantity name; write e.g. {EXAMPLES}")
     if row.layered != (layer is not None):
         raise SpecError(field, f"{text!r}: {kind} {'needs' if row.layered else 'takes no'} layer number")
@@ -301,12 +329,14 @@ def check(quantity: Quantity, spec, text: Any, field: str = "quantity", grammar:
             raise SpecError(field, f"{text!r}: " + row.output_note.format(depth=depth))
         if not row.lowest_layer <= layer <= depth:
             raise SpecError(field, f"{text!r}: layer {layer} does not exist; layers are {row.lowest_layer}..{depth}")
+    if not has_row(spec, row.needs, layer):
+        raise SpecError(field, f"{text!r}: layer {layer} has no {row.needs}")
     for index, size in zip(indices, row.sizes):
         bound = sizes[SIZE_OF[size](layer, depth)]
         if not 1 <= index <= bound:
             raise SpecError(field, f"{text!r}: index {index} is out of range 1..{bound}")
     if q.after and "after" not in row.steps:
-        raise SpecError(field, f"{text!r}: @after applies to parameters {grammar.after_kinds()} only")
+        raise SpecError(field, f"{text!r}: @after applies to parameters {grammar.after_kinds(spec)} only")
     if q.step is not None:
         if "t" not in row.steps:
             raise SpecError(field, f"{text!r}: {kind} takes no step; drop @t{q.step}")
@@ -333,6 +363,8 @@ def ask_pattern(text: str, grammar: Grammar = GRAMMAR) -> re.Pattern:
     compact = text.replace(" ", "")
     kinds = "|".join(re.escape(k) for k in sorted(grammar.by_name, key=lambda k: (-len(k), k)))
     kind = re.match(f"^({kinds})", compact)
+    if kind and grammar[kind.group(1)].needs and not re.match(r"[\d*]", compact[kind.end():kind.end() + 1]):
+        kind = None  # a dropout or batch-norm kind is followed by its layer ("after" is not the kind a)
     if kind and "@" not in compact and grammar[kind.group(1)].sample == "each":
         compact += "@1"
     return re.compile("^" + re.escape(compact).replace(r"\*", r"\d+") + "$")

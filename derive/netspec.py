@@ -10,6 +10,7 @@ from typing import Optional
 from .errors import SpecError, UnsupportedError
 from .exercise_spec import ExerciseSpec
 from .limits import DEFAULT_LIMITS, Limits, exceeds, hint
+from .regularizers import BatchNormSpec, DropoutSpec, validate_batchnorm, validate_dropout
 
 Vector = tuple[Fraction, ...]
 Matrix = tuple[Vector, ...]
@@ -69,6 +70,8 @@ class NetworkSpec:
     l2: Fraction = Fraction(0)  # lambda of J_total = J + (lambda/2) sum_l ||W^(l)||^2 (weights only)
     init: Optional[InitScheme] = field(default=None, compare=False)
     exercise: Optional[ExerciseSpec] = field(default=None, compare=False)  # the [exercise] table, if the spec has one
+    dropout: Optional[DropoutSpec] = None  # the [dropout] table (derive/regularizers.py)
+    batchnorm: Optional[BatchNormSpec] = None  # the [batchnorm] table, with gamma{l}/beta{l}
     # the budgets this spec was loaded under; everything derived from it reads them here
     limits: Limits = field(default=DEFAULT_LIMITS, compare=False, repr=False)
 
@@ -206,6 +209,8 @@ def validate(spec: NetworkSpec) -> None:
     from .optim.settings import validate_optimizer  # local: the rule rows import this module
 
     validate_optimizer(spec)
+    validate_dropout(spec)
+    validate_batchnorm(spec)
     if exceeds(abs(spec.alpha), spec.limits.setting_magnitude):
         raise SpecError("alpha", f"must lie within ±{spec.limits.setting_magnitude:g}; "
                                  "the leaky ReLU slope is usually 0.01")

@@ -73,6 +73,26 @@ class ArrayOps:
     def sum_squares(a):
         return (a * a).sum()  # ||A||^2, the squared Frobenius norm
 
+    @staticmethod
+    def column_means(a):
+        return a.sum(axis=0) / a.shape[0]  # (1/n) 1^T A: the mean over the batch
+
+    @staticmethod
+    def subtract(a, b):
+        return a - b
+
+    @staticmethod
+    def broadcast(v, like):
+        return v  # 1 v^T: NumPy broadcasts a row vector over the samples
+
+    @staticmethod
+    def mul_rows(a, v):
+        return a * v  # A o 1 v^T: every sample's row times v elementwise
+
+    @staticmethod
+    def rsqrt(v, eps):
+        return 1.0 / np.sqrt(v + eps)
+
 
 Put = Callable[[Any, str, Any], Any]  # (array, kind, layer) -> the array a person's numbers were put into
 
@@ -98,6 +118,20 @@ class ArrayRun:
 
     def param(self, name: str):
         return self.params[name]
+
+    @property
+    def exact(self) -> bool:
+        return bool(getattr(self.kernels, "exact", False))
+
+    def number(self, value):
+        """A constant of a row (1/(1-p), eps) as the pass computes: a SymPy Rational when exact, else float64."""
+        import sympy as sp
+
+        return sp.Rational(value.numerator, value.denominator) if self.exact else float(value)
+
+    def mask(self, row):
+        """The row's 0/1 dropout mask as an array of the pass's numbers."""
+        return np.array([[self.number(v) for v in sample] for sample in row.mask], dtype=object if self.exact else float)
 
     def reduction(self):
         return self.kernels.reduction(len(self.Y))

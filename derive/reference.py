@@ -23,11 +23,46 @@ STENCIL = (-2, -1, 1, 2)  # offsets, in steps h, of the five-point central diffe
 
 
 def _forward(spec: NetworkSpec, params, X):
+    """Receptors (the activations' inputs: batch-normalized where asked) and outputs (after dropout) of each layer."""
     zs, xs = [None], [X]
     for l, name in enumerate(spec.activations, start=1):
-        zs.append(xs[-1] @ params[f"W{l}"] + params[f"b{l}"])
-        xs.append(ACTIVATIONS[name].numpy(zs[-1], spec))
+        z = xs[-1] @ params[f"W{l}"] + params[f"b{l}"]
+        zs.append(_normalized(spec, params, l, z)[0] if _normalizes(spec, l) else z)
+        xs.append(ACTIVATIONS[name].numpy(zs[-1], spec) * _dropout_factor(spec, l))
     return zs, xs
+
+
+def _normalizes(spec: NetworkSpec, l: int) -> bool:
+    return spec.batchnorm is not None and l in spec.batchnorm.layers
+
+
+def _normalized(spec: NetworkSpec, params, l: int, z):
+    """(gamma zhat + beta, zhat, sqrt(var + eps)) with the biased variance of the batch."""
+    deviation = np.sqrt(z.var(axis=0) + float(spec.batchnorm.eps))
+    zhat = (z - z.mean(axis=0)) / deviation
+    return params[f"gamma{l}"] * zhat + params[f"beta{l}"], zhat, deviation
+
+
+def _dropout_factor(spec: NetworkSpec, l: int):
+    """The mask divided by the keep probability 1 - p (1 where the layer has no dropout)."""
+    if spec.dropout is None or l not in spec.dropout.layers():
+        return 1.0
+    return np.array(spec.dropout.mask(l), dtype=float) / (1.0 - float(spec.dropout.rate(l)))
+
+
+def _batchnorm_backward(spec: NetworkSpec, params, l: int, z, upstream, grads: dict, scale: float):
+    """dJ/dz_s = sum_t (du_t/dz_s) dJ/du_t with the Jacobian of u over the batch written out entry by entry:
+    du_t/dz_s = (gamma / sqrt(var + eps)) ([t = s] - 1/n - zhat_t zhat_s / n)."""
+    _, zhat, deviation = _normalized(spec, params, l, z)
+    n = len(z)
+    grads[f"gamma{l}"] = scale * (upstream * zhat).sum(axis=0)
+    grads[f"beta{l}"] = scale * upstream.sum(axis=0)
+    result = np.zeros_like(z)
+    for s in range(n):
+        for t in range(n):
+            jacobian = params[f"gamma{l}"] / deviation * (float(s == t) - 1.0 / n - zhat[t] * zhat[s] / n)
+            result[s] += jacobian * upstream[t]
+    return result
 
 
 def reference_cost(spec: NetworkSpec, params, X, Y) -> float:
@@ -48,7 +83,11 @@ def reference_gradients(spec: NetworkSpec, params, X, Y) -> dict[str, np.ndarray
         upstream = LOSSES[spec.loss].numpy_gradient(xs[-1], Y, spec)  # dloss/dyhat per sample
     grads = {}
     for l in range(spec.depth, 0, -1):
-        dz = ACTIVATIONS[spec.activations[l - 1]].numpy_backward(zs[l], xs[l], upstream, spec)
+        factor = _dropout_factor(spec, l)
+        activated = xs[l] if np.isscalar(factor) else ACTIVATIONS[spec.activations[l - 1]].numpy(zs[l], spec)
+        dz = ACTIVATIONS[spec.activations[l - 1]].numpy_backward(zs[l], activated, upstream * factor, spec)
+        if _normalizes(spec, l):
+            dz = _batchnorm_backward(spec, params, l, xs[l - 1] @ params[f"W{l}"] + params[f"b{l}"], dz, grads, scale)
         grads[f"W{l}"] = scale * xs[l - 1].T @ dz
         if spec.l2:  # + lambda w, from (lambda/2) w^2
             grads[f"W{l}"] = grads[f"W{l}"] + float(spec.l2) * np.asarray(params[f"W{l}"], dtype=float)

@@ -40,8 +40,8 @@ def beyond_gradient_descent(spec: NetworkSpec) -> bool:
 
 
 def moves(spec: NetworkSpec) -> Callable[[str], bool]:
-    """Which parameters train: every weight, and the biases unless the spec keeps them fixed."""
-    return lambda name: name[0] == "W" or spec.update_biases
+    """Which parameters train: every weight (and batch norm's gamma, beta), the biases b{l} unless kept fixed."""
+    return lambda name: not (name[0] == "b" and name[1:].isdigit()) or spec.update_biases
 
 
 def update(rule: UpdateRule, params: Mapping, grads: Mapping, state: Mapping, moving: Callable[[str], bool]):

@@ -33,6 +33,10 @@ def all_quantities(spec) -> list:
         for i in range(1, sizes[l - 1] + 1):
             names += [f"{kind}{l}[{i},{j}]{tail}" for j in range(1, sizes[l] + 1) for kind, tail in (("W", ""), ("dW", ""), ("W", "@after"))]
         names += [f"{kind}{l}[{j}]{tail}" for j in range(1, sizes[l] + 1) for kind, tail in (("b", ""), ("db", ""), ("b", "@after"))]
+        if spec.batchnorm is not None and l in spec.batchnorm.layers:  # batch norm's scale and shift
+            names += [f"{kind}{l}[{j}]{tail}" for j in range(1, sizes[l] + 1)
+                      for kind, tail in (("gamma", ""), ("dgamma", ""), ("gamma", "@after"),
+                                         ("beta", ""), ("dbeta", ""), ("beta", "@after"))]
     return [parse_quantity(name, spec) for name in names + _step_names(spec)]
 
 
@@ -166,10 +170,9 @@ def is_nice(spec, exercise: ExerciseSpec) -> bool:
 
     from .derive.mistakes import Problem, recompute
 
-    params = {}
-    for l in range(1, spec.depth + 1):
-        params[f"W{l}"] = np.array(spec.weights[l - 1], dtype=float)
-        params[f"b{l}"] = np.array(spec.biases[l - 1], dtype=float)
+    from .derive.evaluate import initial_parameters
+
+    params = initial_parameters(spec)  # W, b, and batch norm's gamma, beta
     X, Y = np.array(spec.X, dtype=float), np.array(spec.Y, dtype=float)
     with np.errstate(all="ignore"):
         values = recompute(Problem(spec, params, X, Y))

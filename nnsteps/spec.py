@@ -12,6 +12,7 @@ from .derive.errors import SpecError
 from .derive.exercise_spec import ExerciseSpec
 from .derive.limits import DEFAULT_LIMITS, Limits, exceeds
 from .derive.netspec import InitScheme, NetworkSpec, OptimizerSpec, validate_layers, validate_size
+from .regularizer_tables import batchnorm_table, dropout_table
 from .exercise_table import exercise_from_mapping
 from .fields import check_keys, check_whole, matrix, number, short, typed, vector
 from .input_text import parse_toml, read_mapping as _read_mapping
@@ -20,6 +21,7 @@ TOP_LEVEL = {
     "title", "name", "layers", "activations", "output", "loss", "half", "reduction", "learning_rate",
     "steps", "batch_size", "update_biases", "numbers", "alpha", "parameters", "init", "data", "custom", "exercise",
     "optimizer", "max_grad_norm", "regularization",
+    "dropout", "batchnorm",
 }
 INIT_FIELDS = {"scheme", "scale", "seed", "decimals"}
 INIT_SCHEMES = ("normal", "xavier", "he")
@@ -88,7 +90,8 @@ def spec_from_mapping(mapping: Mapping, default_name: str = "network", limits: L
     if not isinstance(custom, Mapping):
         raise SpecError("custom", "must be a table with expression = \"...\"")
     check_keys(custom, {"expression"}, "custom")
-    weights, biases, init = _parameters(mapping, layers, limits)
+    batchnorm = batchnorm_table(mapping, limits)
+    weights, biases, init = _parameters(mapping, layers, limits, batchnorm)
     return NetworkSpec(
         layers=tuple(layers), activations=activations, loss=typed(mapping, "loss", str, ""),
         weights=weights, biases=biases, X=X, Y=Y,
@@ -100,6 +103,7 @@ def spec_from_mapping(mapping: Mapping, default_name: str = "network", limits: L
         alpha=number(mapping.get("alpha", Decimal("0.01")), "alpha", limits),
         custom_expression=custom.get("expression"), init=init, exercise=_exercise(mapping), limits=limits,
         **_training(mapping, limits),
+        dropout=dropout_table(mapping, layers, len(X), limits), batchnorm=batchnorm,
     )
 
 
@@ -156,12 +160,13 @@ def _activations(mapping: Mapping, depth: int) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _parameters(mapping: Mapping, layers, limits: Limits = DEFAULT_LIMITS) -> tuple:
+def _parameters(mapping: Mapping, layers, limits: Limits = DEFAULT_LIMITS, batchnorm=None) -> tuple:
     depth = len(layers) - 1
     given = mapping.get("parameters", {})
     if not isinstance(given, Mapping):
         raise SpecError("parameters", "must be a table of W1, b1, ...")
     allowed = {f"{kind}{l}" for l in range(1, depth + 1) for kind in "Wb"}
+    allowed |= {f"{kind}{l}" for l in (batchnorm.layers if batchnorm else ()) for kind in ("gamma", "beta")}
     check_keys(given, allowed, "parameters")
     init = None
     if "init" in mapping:

@@ -12,6 +12,7 @@ from .explain import BACKWARD, matrix_steps
 from .forward import sample_cost
 from .notation import reduction
 from .operands import DOTS, Term, product, signed_sum
+from .regularizers import backward_note, special_layers
 from .records import Group, M, Math, Paragraph, Section, Step, text
 
 SHOWN_PATHS = {"full": 8, "summary": 4}  # paths written out per parameter
@@ -164,6 +165,9 @@ def output_section(ctx: Context, parameters) -> Section:
                             "the derivative is the product of the local derivatives along the way."))]
     items.append(Paragraph(text("The error of each output neuron, ", M(f"{ctx.s('delta', L, 'k')} = {ctx.partial(J, ctx.s('z', L, 'k'))}"),
                                 ", as the derivation simplifies its chain rule:")))
+    if L in special_layers(ctx.spec):
+        items.append(backward_note(ctx))
+        return Section("output-layer", 4, "Backpropagation: the output layer", tuple(items))
     for k in sorted({j for _, j in parameters}):
         items.append(output_delta_step(ctx, k))
     items += [parameter_group(ctx, L, i, j) for i, j in parameters]
@@ -178,11 +182,19 @@ def hidden_section(ctx: Context, parameters_of, neurons_of) -> Section:
         items = [Paragraph(text("A hidden parameter reaches the cost along every path through the later layers. "
                                 "Summing the products over all paths gives its derivative; the delta recursion "
                                 "reuses the deltas of the next layer and gives the same number."))]
+    special = special_layers(ctx.spec)
+    if special:
+        items.append(backward_note(ctx))
     for l in range(L - 1, 0, -1):
-        layer_items = [hidden_delta_step(ctx, l, k) for k in neurons_of(l)]
-        layer_items += [parameter_group(ctx, l, i, j) for i, j in parameters_of(l)]
-        items.append(Group(f"hidden-layer-{l}", text(f"Layer {l}"), tuple(layer_items)))
-    items.append(four_equations(ctx))
+        # the chain of a delta is dense while its own layer is; a parameter's paths cross every later layer
+        layer_items = [] if l in special else [hidden_delta_step(ctx, l, k) for k in neurons_of(l)]
+        if not any(m >= l for m in special):
+            layer_items += [parameter_group(ctx, l, i, j) for i, j in parameters_of(l)]
+        if layer_items:
+            items.append(Group(f"hidden-layer-{l}", text(f"Layer {l}"), tuple(layer_items)))
+    items.append(four_equations(ctx) if not special else Paragraph(text(
+        "The four equations of backpropagation as derived for dense layers do not hold in the layers with dropout "
+        "or batch norm; the matrix form below has every equation of this network.")))
     return Section("hidden-layers", 5, "Backpropagation: the hidden layers", tuple(items))
 
 

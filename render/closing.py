@@ -64,7 +64,11 @@ def update_section(ctx: Context, parameters_of, work_steps=None) -> Section:
 
 
 def _name(ctx: Context, check) -> str:
-    layer = int(check.name[1:])
+    kind = check.name.rstrip("0123456789")
+    layer = int(check.name[len(kind):])
+    if kind in ("gamma", "beta"):  # batch norm's scale and shift of neuron k
+        sup = f"({layer})" if ctx.notation == "tutorial" else f"{layer}"
+        return rf"\{kind}^{{{sup}}}_{{{check.index[0] + 1}}}"
     if check.name[0] == "W":
         return ctx.tex(ctx.d.net.w(layer, check.index[0] + 1, check.index[1] + 1))
     return ctx.tex(ctx.d.net.b(layer, check.index[0] + 1))

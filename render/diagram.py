@@ -230,7 +230,14 @@ def _layer_title(spec, l: int) -> tuple[str, str]:
     if l == 0:
         return f"Layer {l}", "input"
     act = {"relu": "ReLU", "leaky_relu": "leaky ReLU"}.get(spec.activations[l - 1], spec.activations[l - 1])
-    return f"Layer {l}", act.replace("_", " ") + (", output" if l == spec.depth else "")
+    marks = (", batch norm" if spec.batchnorm and l in spec.batchnorm.layers else "") + \
+        (f", dropout p={float(spec.dropout.rate(l)):g}" if spec.dropout and l in spec.dropout.layers() else "")
+    return f"Layer {l}", act.replace("_", " ") + marks + (", output" if l == spec.depth else "")
+
+
+def dropped(spec, l: int, k: int, sample: int) -> bool:
+    """Whether dropout's mask drops neuron k of layer l for the sample (the diagram crosses it out)."""
+    return bool(spec.dropout and l in spec.dropout.layers() and spec.dropout.mask(l)[sample - 1][k - 1] == 0)
 
 
 STYLE = """&{font-family:"Helvetica Neue",Helvetica,Arial,sans-serif;max-width:100%;height:auto}& text{fill:#1f2933}
@@ -319,6 +326,10 @@ def network_svg(derivation, printer_labels: dict | None = None, sample: int = 1,
                        f'tabindex="0"><title>{xt}</title><circle cx="{n.x:.1f}" cy="{n.y:.1f}" r="{R:.0f}"/>'
                        f'<text class="nn-name" x="{n.x - 2:.1f}" y="{n.y + 4:.1f}" text-anchor="middle">'
                        f'{_tspan(nm["x"], l, str(k), 13)}</text>')
+            if dropped(spec, l, k, sample):  # crossed out: dropout's mask is 0 here for this sample
+                out.append("".join(f'<line class="nn-dropped" x1="{n.x - a * R:.1f}" y1="{n.y - R:.1f}" '
+                                   f'x2="{n.x + a * R:.1f}" y2="{n.y + R:.1f}" stroke="#e03131" stroke-width="2.5"/>'
+                                   for a in (1, -1)))
             if show_values and not hidden:
                 out.append(f'<text class="nn-val" x="{n.x:.1f}" y="{n.y + R + 14:.1f}" '
                            f'text-anchor="middle">{_num(v.x[l, k])}</text>')
@@ -380,6 +391,9 @@ def network_tikz(derivation, sample: int = 1) -> str:
                                f"{p(qx + SQ / 2, n.y - SQ / 2 - 1)} {{${_num_tex(v.z[l, k])}$}};")
             out.append(f"\\draw[nnblue!70!black,fill=nnblue] {p(n.x, n.y)} circle[radius={R:.0f}];"
                        f"\\node[font=\\small,text=white] at {p(n.x, n.y)} {{$x^{{({l})}}_{{{k}}}$}};")
+            if dropped(derivation.spec, l, k, sample):  # crossed out: dropped by dropout's mask for this sample
+                out.append(f"\\draw[red,line width=1.2pt] {p(n.x - R, n.y - R)} -- {p(n.x + R, n.y + R)} "
+                           f"{p(n.x + R, n.y - R)} -- {p(n.x - R, n.y + R)};")
             if not lay.compact:
                 out.append(f"\\node[font=\\scriptsize,text=nnval,anchor=north] at {p(n.x, n.y + R + 2)} "
                            f"{{${_num_tex(v.x[l, k])}$}};")

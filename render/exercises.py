@@ -16,6 +16,7 @@ from .closing import first_step_gradients
 from .explain.update import update_explainer
 from .context import Context
 from .operands import signed_sum
+from .regularizers import special_layers
 from .records import Exercise, M, Math, Paragraph, Section, Step, side_by_side, text
 
 
@@ -31,10 +32,11 @@ def forward_again(ctx: Context) -> Exercise | None:
         return None
     params = d.training.trajectory[1]
     state = d.compiled.forward(params, d.X)
+    update = 7 + bool(special_layers(ctx.spec))  # the section of the update (one more with dropout or batch norm)
     cost = ctx.num(ctx.number(d.training.history[1]))
-    question = (Paragraph(text("Take the parameters after the first update (section 7) and run sample 1 through the "
-                               "network again. What are the receptors of each layer and the output? Check yourself: "
-                               "with them the batch cost is ", M(f"{ctx.J} = {cost}"), ", as section 7 says.")),)
+    question = (Paragraph(text(f"Take the parameters after the first update (section {update}) and run sample 1 through "
+                               "the network again. What are the receptors of each layer and the output? Check yourself: "
+                               "with them the batch cost is ", M(f"{ctx.J} = {cost}"), f", as section {update} says.")),)
     solution = []
     for l in range(1, L + 1):
         pieces = [f"{ctx.names('z', l)} = {ctx.matrix(state.zs[l][0])}", f"{ctx.names('x', l)} = {ctx.matrix(state.xs[l][0])}"]
@@ -59,8 +61,10 @@ def one_step_later(ctx: Context) -> Context:
 AFTER = "With the parameters after the first update (section 7) and the forward pass of the first task: "
 
 
-def output_gradient(ctx: Context) -> Exercise:
+def output_gradient(ctx: Context) -> Exercise | None:
     d, L, n = ctx.d, ctx.spec.depth, ctx.spec.n_samples
+    if L in special_layers(ctx.spec):  # the dense chain rule does not cover batch norm in the output layer
+        return None
     sample = n
     per_sample = np.outer(d.forward.xs[L - 1][sample - 1], d.backward.deltas[L][sample - 1])
     i, j = _largest(per_sample)
@@ -85,7 +89,7 @@ def output_gradient(ctx: Context) -> Exercise:
 
 def hidden_delta(ctx: Context) -> Exercise | None:
     d, L, n = ctx.d, ctx.spec.depth, ctx.spec.n_samples
-    if L < 2:
+    if L < 2 or 1 in special_layers(ctx.spec):  # the dense delta recursion does not cover dropout or batch norm
         return None
     (k,) = _largest(d.backward.deltas[1][n - 1])
     symbol = d.net.delta(1, k)

@@ -6,6 +6,7 @@ from .context import Context, symbols
 from .explain import FORWARD, matrix_steps
 from .notation import activation_table, init_sentence, loss_sentences, notation_table, reduction, training_sentence, words
 from .operands import DOTS, Term, product, signed_sum
+from .regularizers import forward_layer_steps, special_layers
 from .records import Figure, Group, M, Math, Paragraph, Section, Step, side_by_side, text
 
 MAX_TERMS = 8  # longer receptor sums are shown with dots
@@ -91,7 +92,11 @@ def forward_section(ctx: Context, neurons) -> Section:
     ]
     for l in range(1, L + 1):
         shown = neurons(l)
-        steps = [receptor_step(ctx, l, k) for k in shown] + [neuron_step(ctx, l, k) for k in shown]
+        steps = [receptor_step(ctx, l, k) for k in shown]
+        if l in special_layers(spec):  # batch norm and dropout sit between the receptor and the layer's output
+            steps += forward_layer_steps(ctx, l, shown)
+        else:
+            steps += [neuron_step(ctx, l, k) for k in shown]
         omitted = spec.layers[l] - len(shown)
         if omitted:
             steps.append(Paragraph(text(f"The other {omitted} neurons of layer {l} follow the same pattern; "

@@ -27,6 +27,16 @@ def _index(*indices) -> str:
     return ",".join(str(i) for i in indices)
 
 
+# the matrix-form letters of dropout and batch norm (derive/names.py) -> (LaTeX, whether it is dJ/d of it); an accented
+# letter ends in {}: amsmath's \hat{Z}^{(1)} followed by ^{\top} is a double superscript
+REGULARIZER_MATRICES = {
+    "M": (r"\mathbf{M}", False), "A": (r"\tilde{\mathbf{X}}{}", False), "dA": (r"\tilde{\mathbf{X}}{}", True),
+    "mu": (r"\boldsymbol{\mu}", False), "sigma2_": (r"\boldsymbol{\sigma}", False), "Zhat": (r"\hat{\mathbf{Z}}{}", False),
+    "U": (r"\mathbf{U}", False), "dU": (r"\mathbf{U}", True), "gamma": (r"\boldsymbol{\gamma}", False),
+    "beta": (r"\boldsymbol{\beta}", False), "dgamma": (r"\boldsymbol{\gamma}", True), "dbeta": (r"\boldsymbol{\beta}", True),
+}
+
+
 class Profile(NamedTuple):
     """How one notation writes scalars, matrices, the cost and the activation function."""
 
@@ -56,6 +66,12 @@ class Profile(NamedTuple):
     def matrix(self, kind: str, layer) -> str:
         """LaTeX of a layer matrix: kind X, Z, W, b, Y, dZ, dW, db, dX."""
         bold = {"X": r"\mathbf{X}", "Z": r"\mathbf{Z}", "W": r"\mathbf{W}", "b": r"\mathbf{b}", "Y": r"\mathbf{Y}"}
+        if kind in REGULARIZER_MATRICES:  # dropout and batch norm, the same in every notation
+            sup = f"({layer})" if self.name == "tutorial" else f"{layer}"
+            base, gradient = REGULARIZER_MATRICES[kind]
+            if gradient:
+                return rf"\frac{{\partial {self.cost}}}{{\partial {base}^{{{sup}}}}}"
+            return rf"\left({base}^{{{sup}}}\right)^2" if kind == "sigma2_" else f"{base}^{{{sup}}}"
         if kind == "Y":
             return bold["Y"]
         if self.name == "matrix":

@@ -6,6 +6,8 @@ symbols touched), so HTML, TeX and Markdown show the same computation.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..derive.derivation import Derivation
@@ -19,6 +21,7 @@ from .forward import cost_section, forward_section, network_section
 from .notation import LOSS_NAMES
 from .printer import NOTATIONS
 from .records import M, WorkedExample, text
+from .regularizers import section as regularizer_section
 
 DETAILS = ("full", "summary")
 SUMMARY_ABOVE = 60  # parameters; larger networks default to summary detail
@@ -85,12 +88,15 @@ def worked_example(derivation: Derivation, notation: str = "tutorial", detail: s
         cost_section(ctx, pick.samples()),
         output_section(ctx, pick.parameters(L)),
         hidden_section(ctx, pick.parameters, pick.deltas),
+        regularizer_section(ctx, 0),
         backward_matrix_section(ctx),
         side_by_side_rules(ctx, update_section(ctx, pick.parameters, work_steps), curves),
         verification_section(ctx),
     )
     tasks = exercises(ctx)
     sections += (exercise_section(ctx, tasks),)
+    # without dropout and batch norm there is no such section: the others keep their numbers
+    sections = tuple(replace(s, number=n) for n, s in enumerate((s for s in sections if s is not None), start=1))
     return WorkedExample(
         name=spec.name,
         title=spec.title or spec.name,

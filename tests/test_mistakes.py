@@ -69,6 +69,11 @@ CASES = {
     "clip_per_parameter": (CLIPPED_L2, "W1[1,1]@t1"),
     "l2_on_biases": (CLIPPED_L2, "db1[1]"),
     "l2_half_dropped": (CLIPPED_L2, "J"),
+    "dropout_not_rescaled": ("dropout", "x1[1]@1"),
+    "dropout_mask_ignored_in_backward": ("dropout", "dW1[1,2]"),
+    "batchnorm_unbiased_variance": ("batchnorm", "zhat1[1]@1"),
+    "batchnorm_batch_coupling_ignored": ("batchnorm", "delta1[1]@1"),
+    "batchnorm_eps_outside_sqrt": ("batchnorm", "u1[1]@1"),
 }
 
 _DERIVATIONS = {}
@@ -89,7 +94,9 @@ def test_every_row_has_a_case():
 def test_rows_are_data():
     for row in MISTAKES:
         assert row.name and row.description and row.affects
-        assert set(row.affects) <= {"z", "x", "yhat", "J", "dx", "delta", "dW", "db", "W", "b"} | set(STEP_KINDS)
+        assert set(row.affects) <= {"z", "x", "yhat", "J", "dx", "delta", "dW", "db", "W", "b",
+                                    # dropout and batch norm (issue 14)
+                                    "a", "zhat", "var", "u", "du", "da", "dgamma", "dbeta", "gamma", "beta"} | set(STEP_KINDS)
 
 
 @pytest.mark.parametrize("name", list(CASES))

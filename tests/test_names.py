@@ -199,9 +199,9 @@ def test_printings_that_do_not_exist_raise():
     for other in ("Z", "W1_1", "dZ", "Y1", "softmax(Z2)", "x1"):
         assert matrix_quantity(sp.MatrixSymbol(other, 2, 2)) is None
     with pytest.raises(KeyError):
-        Quantity("mask", 1, (1,)).symbol_name()  # a lookup miss raises
+        Quantity("nosuchkind", 1, (1,)).symbol_name()  # a lookup miss raises
     with pytest.raises(KeyError):
-        GRAMMAR["mask"]
+        GRAMMAR["nosuchkind"]
     with pytest.raises(ValueError):
         Quantity("W", 1, (1, 1), after=True, step=2)
     for other in ("z", "a", "x_1", "W1", "b1", "J1", "s", "delta", "mask1_1"):
@@ -222,12 +222,13 @@ def _names_of(derivation) -> dict:
         names.update({f"yhat[{k}]@{s}": v for k, v in enumerate(sample["x"][str(L)], start=1)})
     for key, tail, prefix in (("gradients", "", "d"), ("updated", "@after", "")):
         for parameter, values in data[key].items():  # "W2": rows i of columns j; "b2": entries j
-            kind, layer = parameter[0], parameter[1:]
+            kind = parameter.rstrip("0123456789")  # W, b, and batch norm's gamma, beta
+            layer = parameter[len(kind):]
             if kind == "W":
                 names.update({f"{prefix}W{layer}[{i},{j}]{tail}": v for i, row in enumerate(values, start=1)
                               for j, v in enumerate(row, start=1)})
             else:
-                names.update({f"{prefix}b{layer}[{j}]{tail}": v for j, v in enumerate(values, start=1)})
+                names.update({f"{prefix}{kind}{layer}[{j}]{tail}": v for j, v in enumerate(values, start=1)})
     return names
 
 

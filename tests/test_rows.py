@@ -25,9 +25,10 @@ from nnsteps.spec import load_spec
 
 
 def test_registries_raise_on_a_miss():
-    assert set(LAYERS) == {"dense", "activation"} and set(RULES) == {"sgd", "adagrad", "rmsprop", "adam", "adamw"}
-    with pytest.raises(KeyError, match="no layer row of kind 'batchnorm'"):
-        layer_class("batchnorm")
+    assert set(LAYERS) == {"dense", "activation", "dropout", "batchnorm"}
+    assert set(RULES) == {"sgd", "adagrad", "rmsprop", "adam", "adamw"}
+    with pytest.raises(KeyError, match="no layer row of kind 'layernorm'"):
+        layer_class("layernorm")
     with pytest.raises(KeyError, match="no update rule 'lion'"):
         rule_class("lion")
     with pytest.raises(UnknownKind, match="no explainer for the update rule 'lion'"):

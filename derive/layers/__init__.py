@@ -10,10 +10,12 @@ import sympy as sp
 from ..netspec import NetworkSpec
 from .activation import Activation
 from .base import Layer
+from .batchnorm import BatchNorm
 from .dense import Dense
+from .dropout import Dropout
 from .loss import Loss
 
-LAYERS: dict[str, type[Layer]] = {row.kind: row for row in (Dense, Activation)}
+LAYERS: dict[str, type[Layer]] = {row.kind: row for row in (Dense, BatchNorm, Activation, Dropout)}
 
 
 def layer_class(kind: str) -> type[Layer]:
@@ -43,12 +45,21 @@ class NetworkRows:
 
 
 def build_rows(spec: NetworkSpec, exact: bool = False, l2=None) -> NetworkRows:
-    """dense -> activation for each layer 1..L, then the loss; the L2 term's lambda (a float, a Rational when exact,
+    """dense -> (batch norm) -> activation -> (dropout) for each layer 1..L, then the loss; the L2 term's lambda (a float, a Rational when exact,
     or the given `l2`, e.g. a symbol) in the dense rows' gradients and the loss row's cost."""
     if l2 is None:
         l2 = (sp.Rational(spec.l2) if exact else float(spec.l2)) if spec.l2 else 0
     L, rows = spec.depth, []
+    normalized = set(spec.batchnorm.layers) if spec.batchnorm else set()
+    dropped = set(spec.dropout.layers()) if spec.dropout else set()
     for l in range(1, L + 1):
         rows.append(layer_class("dense")(l, l2=l2))
-        rows.append(layer_class("activation")(l, name=spec.activations[l - 1], output=l == L))
+        if l in normalized:
+            rows.append(layer_class("batchnorm")(l, eps=spec.batchnorm.eps))
+        rows.append(layer_class("activation")(l, name=spec.activations[l - 1], output=l == L,
+                                              source="u" if l in normalized else "z",
+                                              target="a" if l in dropped else "x",
+                                              delta_kind="du" if l in normalized else "delta"))
+        if l in dropped:
+            rows.append(layer_class("dropout")(l, p=spec.dropout.rate(l), mask=spec.dropout.mask(l)))
     return NetworkRows(tuple(rows), Loss(spec.loss, L, l2=l2))

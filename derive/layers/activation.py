@@ -92,6 +92,11 @@ class Activation(Layer):
     kind = "activation"
     name: str = "identity"
     output: bool = False
+    # the recorded kinds it reads and writes: z -> x by default; u (batch norm) -> a (before dropout) when
+    # a batch-norm or dropout row sits beside it, and its delta is then dJ/du ("du") for the batch-norm row
+    source: str = "z"
+    target: str = "x"
+    delta_kind: str = "delta"
 
     @property
     def row(self) -> ActivationRow:
@@ -105,7 +110,7 @@ class Activation(Layer):
     def forward(self, run, receptor):
         # X^(l) = a(Z^(l))
         l = self.layer
-        return run.record("x", l, run.activation(self, receptor), note=f"X^({l}) = a_{l}(Z^({l}))")
+        return run.record(self.target, l, run.activation(self, receptor), note=f"X^({l}) = a_{l}(Z^({l}))")
 
     def local_delta(self, run, z, x, upstream):
         """delta^(l) from dJ/dx^(l): (dJ/dX) * a'(Z), the Jacobian product for softmax, the derived output delta."""
@@ -113,9 +118,9 @@ class Activation(Layer):
 
     def backward(self, run, upstream):
         l = self.layer
-        z, x = run.value("z", l), run.value("x", l)
+        z, x = run.value(self.source, l), run.value(self.target, l)
         # chain rule: delta^(l) = dJ/dX^(l) * a'(Z^(l))
-        return run.record("delta", l, self.local_delta(run, z, x, upstream), note=self._delta_note())
+        return run.record(self.delta_kind, l, self.local_delta(run, z, x, upstream), note=self._delta_note())
 
     def _delta_note(self) -> str:
         l = self.layer

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..netspec import NetworkSpec
-from . import activation, dense, loss, optimizer, update
+from . import activation, dense, loss, optimizer, regularizers, update
 from ..names import OPTIMIZER_STATES
 from .recompute import Problem, Recipe, Rewrite, Values, correct_recipe, layer_of, lookup, problem_of, recompute
 
 ALL_KINDS = ("z", "x", "yhat", "J", "dx", "delta", "dW", "db", "W", "b")
 BACKWARD_KINDS = ("delta", "dW", "db", "W", "b")  # W, b: the parameters after the update
 FORWARD_KINDS = ("z", "x", "yhat", "J", "dx")
+REGULARIZER_KINDS = ("a", "zhat", "var", "u", "du", "da", "dgamma", "dbeta", "gamma", "beta")
 
 __all__ = ["ALL_KINDS", "BACKWARD_KINDS", "STEP_KINDS", "CATALOGUE", "MISTAKES", "Mistake", "Problem", "Recipe", "Values",
            "correct_recipe", "layer_of", "lookup", "problem_of", "recompute"]
@@ -144,6 +145,21 @@ MISTAKES: tuple[Mistake, ...] = (
             + STEP_KINDS, optimizer.l2_on_biases, lambda spec: bool(spec.l2)),
     Mistake("l2_half_dropped", "λ‖W‖² for (λ/2)‖W‖²: 2λ·W in the gradient", ("J",) + BACKWARD_KINDS + STEP_KINDS,
             optimizer.l2_half_dropped, lambda spec: bool(spec.l2)),
+    # dropout and batch norm (derive/mistakes/regularizers.py)
+    Mistake("dropout_not_rescaled", "the dropout mask applied without the 1/(1 − p) of the kept neurons",
+            FORWARD_KINDS + BACKWARD_KINDS + REGULARIZER_KINDS, regularizers.not_rescaled, regularizers.has_dropout),
+    Mistake("dropout_mask_ignored_in_backward", "the dropped neurons passing gradient back: the mask left out of the "
+            "backward pass", BACKWARD_KINDS + REGULARIZER_KINDS, regularizers.mask_ignored_in_backward,
+            regularizers.has_dropout),
+    Mistake("batchnorm_unbiased_variance", "the batch variance with n − 1 (unbiased) where training normalizes with n",
+            FORWARD_KINDS + BACKWARD_KINDS + REGULARIZER_KINDS, regularizers.unbiased_variance,
+            regularizers.has_batchnorm),
+    Mistake("batchnorm_batch_coupling_ignored", "μ and σ² treated as constants in the backward pass: "
+            "δ = γ ∂J/∂u / √(σ² + ε), without the terms that couple the samples",
+            BACKWARD_KINDS + REGULARIZER_KINDS, regularizers.coupling_ignored, regularizers.has_batchnorm),
+    Mistake("batchnorm_eps_outside_sqrt", "ε added outside the square root: 1/(√σ² + ε) for 1/√(σ² + ε)",
+            FORWARD_KINDS + BACKWARD_KINDS + REGULARIZER_KINDS, regularizers.eps_outside_sqrt,
+            regularizers.has_batchnorm),
 )
 
 CATALOGUE: dict[str, Mistake] = {row.name: row for row in MISTAKES}

@@ -89,7 +89,8 @@ def misderived(rule: str):
     def rewrite(recipe: Recipe, at, spec) -> Recipe:
         def change(row):
             if at(row.layer) and (names is None or row.name in names):
-                return MisderivedActivation(row.layer, name=row.name, output=row.output, rule=rule)
+                return MisderivedActivation(row.layer, name=row.name, output=row.output, source=row.source,
+                                            target=row.target, delta_kind=row.delta_kind, rule=rule)
             return None
         return replace(recipe, rows=recipe.rows.rewrite("activation", change))
     return rewrite

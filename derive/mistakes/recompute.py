@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Optional
+from typing import Callable, Mapping, Optional
 
 import numpy as np
 
@@ -59,6 +59,11 @@ class Values:
     after: Mapping[str, np.ndarray]
     computed: Mapping[tuple, float] = field(default_factory=dict)
     steps: tuple = ()  # derive/training.StepRecord of every training step
+    records: Mapping[tuple, np.ndarray] = field(default_factory=dict)  # every value of the pass: masks, mu, var, ...
+
+
+PARAMETER_KINDS = ("W", "b", "gamma", "beta")
+GRADIENT_KINDS = ("dW", "db", "dgamma", "dbeta")
 
 
 def _key(q: Quantity, depth: int) -> tuple:
@@ -69,9 +74,9 @@ def _key(q: Quantity, depth: int) -> tuple:
         return ("step", q.step, q.kind, idx)
     if q.kind == "yhat":
         return ("x", depth, idx)
-    if q.kind in ("W", "b"):
+    if q.kind in PARAMETER_KINDS:
         return ("after" if q.after else "given", f"{q.kind}{q.layer}", idx)
-    if q.kind in ("dW", "db"):
+    if q.kind in GRADIENT_KINDS:
         return ("grad", f"{q.kind[1:]}{q.layer}", idx)
     if q.kind == "y":
         return ("y", None, idx)
@@ -98,7 +103,7 @@ def lookup(values: Values, q: Quantity, depth: int, computed: bool = True) -> fl
         "dx": lambda: values.dx, "grad": lambda: values.grads[layer], "given": lambda: values.given[layer],
         "after": lambda: values.after[layer], "y": lambda: values.given["Y"],
         "Js": lambda: values.sample_costs, "J": lambda: np.asarray(values.cost),
-    }[name]()
+    }.get(name, lambda: values.records[(name, layer)])()  # dropout and batch-norm records by their kind
     return float(array[idx])
 
 
@@ -222,4 +227,4 @@ def recompute(problem: Problem, rewrite: Optional[Rewrite] = None, overrides: Op
         subs.put(after[name], "after", name)
     return Values(run.layered("z", L, 1), run.layered("x", L, 0), run.value("dx", L), run.layered("delta", L, 1),
                   run.value("Js"), float(run.value("J")), grads, dict(params, Y=Y), after, dict(subs.computed),
-                  tuple(records))
+                  tuple(records), dict(run.values))

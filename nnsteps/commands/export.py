@@ -40,6 +40,11 @@ def run(args) -> int:
 
         text = torch_script(derivation)
     else:
+        if derivation.spec.dropout is not None or derivation.spec.batchnorm is not None:
+            from ..derive.errors import UnsupportedError
+
+            raise UnsupportedError("--to", "the LaTeX formulas are of dense layers only; dropout and batch norm are "
+                                           "not in them yet (render shows their steps; --to numpy exports them)")
         text = latex_formulas(derivation, expanded=args.expanded)
     if args.output:
         from ..files import write_output

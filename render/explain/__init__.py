@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from . import dense
+from . import dense, regularizers
 from .base import BACKWARD, FORWARD, MatrixRow, UnknownKind
 
-MATRIX_ROWS: dict[str, MatrixRow] = {**dense.ROWS}  # a new layer module adds its rows here
+MATRIX_ROWS: dict[str, MatrixRow] = {**dense.ROWS, **regularizers.ROWS}  # a new layer module adds its rows here
 
 
 def matrix_row(kind: str, rows: dict | None = None) -> MatrixRow:
