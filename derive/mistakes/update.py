@@ -17,7 +17,7 @@ class ClimbingSGD(SGD):
     climbs: Callable[[int], bool] = lambda layer: True
 
     def step(self, name, theta, gradient, state):
-        sign = -1.0 if self.climbs(int(name[1:])) else 1.0
+        sign = -1.0 if self.climbs(int(name.lstrip('abcdefghijklmnopqrstuvwxyzWX'))) else 1.0  # W2, b2, gamma2 -> 2
         return theta - sign * self.rate * gradient, {}
 
 
