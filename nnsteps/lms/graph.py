@@ -70,6 +70,11 @@ def step_graph(derivation) -> StepGraph:
     from ..derive.names import parse_quantity
 
     spec = derivation.spec
+    if spec.dropout is not None or spec.batchnorm is not None:
+        from ..derive.errors import UnsupportedError
+
+        raise UnsupportedError("--lms", "platform exports and practice pages are not yet available for networks with "
+                                        "dropout or batch norm (their steps are not in the step graph)")
     shape = tuple((f.name, repr(getattr(spec, f.name))) for f in dataclasses.fields(spec) if f.name not in NUMBERS)
     names, formulas, index = _formulas(shape + (("samples", spec.n_samples),), derivation)
     nodes = tuple(Node(name, formula, float(derivation.quantity_value(parse_quantity(name, spec))))
