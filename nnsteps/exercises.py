@@ -312,8 +312,32 @@ def quantity_tex(ctx, q) -> tuple[str, str]:
         return ctx.partial(ctx.J if n == 1 else f"{ctx.J}_{{{q.sample}}}", net.x(L, k)), sample
     if q.kind == "J":
         return (ctx.J, "batch cost") if q.sample is None else (f"{ctx.J}_{{{q.sample}}}", f"cost of sample {q.sample}")
+    if q.kind in REGULARIZER_TEX:  # dropout and batch norm: no SymPy symbols, their letters
+        return _regularizer_tex(ctx, q, k, sample)
     symbol = net.w(q.layer, *q.indices) if q.kind in ("W", "dW") else net.b(q.layer, k)
     if q.kind in ("dW", "db"):
         return ctx.partial(ctx.J, symbol), "batch gradient"
     steps = ctx.spec.steps
     return ctx.tex(symbol), (f"after {steps} update{'s' if steps != 1 else ''}" if q.after else "given")
+
+
+# kind -> (letter, whether a gradient dJ/d of it, words): dropout's mask and pre-dropout neuron, batch norm's pieces
+REGULARIZER_TEX = {
+    "mask": ("m", False, "dropout mask"), "a": (r"\tilde x", False, "before dropout"),
+    "da": (r"\tilde x", True, ""), "mu": (r"\mu", False, "batch mean"), "var": (r"\sigma^2", False, "batch variance"),
+    "zhat": (r"\hat z", False, "normalized"), "u": ("u", False, "batch-norm output"), "du": ("u", True, ""),
+    "gamma": (r"\gamma", False, ""), "beta": (r"\beta", False, ""),
+    "dgamma": (r"\gamma", True, "batch gradient"), "dbeta": (r"\beta", True, "batch gradient"),
+}
+
+
+def _regularizer_tex(ctx, q, k, sample: str) -> tuple[str, str]:
+    letter, gradient, words = REGULARIZER_TEX[q.kind]
+    sup = f"({q.layer})" if ctx.notation == "tutorial" else f"{q.layer}"
+    symbol = f"{letter}^{{{sup}}}_{{{k}}}" if q.kind != "var" else rf"\left(\sigma^{{{sup}}}_{{{k}}}\right)^2"
+    if gradient:
+        return ctx.partial(ctx.J, symbol), ", ".join(filter(None, [words, sample]))
+    if q.kind in ("gamma", "beta"):
+        steps = ctx.spec.steps
+        return symbol, (f"after {steps} update{'s' if steps != 1 else ''}" if q.after else "given")
+    return symbol, ", ".join(filter(None, [words, sample]))

@@ -129,7 +129,7 @@ def test_sgd_row_is_the_derivation_training():
 
 @pytest.mark.parametrize("mistake", MISTAKES, ids=lambda m: m.name)
 def test_every_mistake_is_a_rewrite_of_rows(mistake):
-    examples = [load_spec(name) for name in ("tanh-sigmoid", "tutorial", "xor-softmax")]
+    examples = [load_spec(name) for name in ("tanh-sigmoid", "tutorial", "xor-softmax", "dropout", "batchnorm")]
     examples += [replace(spec, reduction="sum") for spec in examples]
     adam = load_spec("adam")  # issue 13: the rules, clipping and L2 bring their own mistakes
     examples += [adam, replace(adam, l2=Fraction(1, 10)), replace(adam, optimizer=OptimizerSpec("rmsprop"))]

@@ -187,6 +187,8 @@ def correct_steps(ctx, q) -> tuple:
 
     d, L, s = ctx.d, ctx.spec.depth, q.sample or 1
     k = q.indices[-1] if q.indices else None
+    if _through_special_layers(ctx.spec, q):
+        return _given_step(ctx, q)
     if q.kind == "z":
         return (receptor_step(ctx, q.layer, k, s),)
     if q.kind in ("x", "yhat") and (q.layer or L) >= 1:
@@ -206,10 +208,25 @@ def correct_steps(ctx, q) -> tuple:
     if q.kind in ("W", "b") and q.after and ctx.spec.steps == 1:
         i = q.indices[0] if q.kind == "W" else None
         return (update_step(ctx, q.layer, i, k, first_step_gradients(ctx)),)
+    return _given_step(ctx, q)
+
+
+def _through_special_layers(spec, q) -> bool:
+    """Whether the dense worked step of a quantity would miss a dropout or batch-norm row (its value is shown)."""
+    from ..render.regularizers import special_layers
+
+    special, layer = special_layers(spec), q.layer or spec.depth
+    if q.kind in ("x", "yhat", "delta"):
+        return layer in special
+    return q.kind in ("dx", "dW", "db", "W", "b") and any(m >= layer for m in special)
+
+
+def _given_step(ctx, q) -> tuple:
     from ..exercises import quantity_tex
+    from ..render.records import Math, Paragraph, text
 
     symbol, words = quantity_tex(ctx, q)
-    value = ctx.num(ctx.number(d.quantity_value(q)))
+    value = ctx.num(ctx.number(ctx.d.quantity_value(q)))
     return (Paragraph(text(f"{words.capitalize() or 'Given'}:")), Math(f"{symbol} = {value}"))
 
 
