@@ -81,9 +81,26 @@ TORCH_LOSSES: dict[str, Callable] = {
     "binary_cross_entropy": lambda spec: "-(y * torch.log(yhat) + (1 - y) * torch.log(1 - yhat)).sum(dim=1)",
 }
 
+def _optimizer(torch_class: str) -> Callable:
+    """The torch.optim constructor of a rule row: its hyper-parameters already carry torch's names."""
+    def constructor(rule) -> str:
+        settings = "".join(f", {name}={_literal(value)}" for name, value in rule.settings().items())
+        return f"torch.optim.{torch_class}(trained, lr={float(rule.rate)!r}{settings})"
+    return constructor
+
+
+def _literal(value) -> str:
+    if isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, tuple):
+        return "(" + ", ".join(repr(float(v)) for v in value) + ")"
+    return repr(float(value))
+
+
 # update rules -> the torch.optim constructor over the trained parameters
 TORCH_OPTIMIZERS: dict[str, Callable] = {
-    "sgd": lambda rule: f"torch.optim.SGD(trained, lr={float(rule.rate)!r})",
+    "sgd": _optimizer("SGD"), "adagrad": _optimizer("Adagrad"), "rmsprop": _optimizer("RMSprop"),
+    "adam": _optimizer("Adam"), "adamw": _optimizer("AdamW"),
 }
 
 
@@ -142,6 +159,8 @@ def torch_script(derivation) -> str:
         f"TOLERANCE = {TOLERANCE!r}",
         f"NNSTEPS = json.loads({json.dumps(data)!r})",
         f"REDUCTION = {spec.reduction!r}",
+        f"L2 = {float(getattr(spec, 'l2', 0) or 0)!r}  # J_total = J + (L2/2) * sum of the squared weights",
+        f"MAX_GRAD_NORM = {None if getattr(spec, 'max_grad_norm', None) is None else float(spec.max_grad_norm)!r}",
         f"UPDATE_BIASES = {bool(spec.update_biases)!r}",
         "",
         "",
@@ -175,6 +194,11 @@ def torch_script(derivation) -> str:
         '    return per_sample.mean() if REDUCTION == "mean" else per_sample.sum()',
         "",
         "",
+        "def total(yhat, y, linear):",
+        '    """J_total = J + (L2/2) * sum over the layers of ||W||^2 (the weights only)."""',
+        "    return cost(yhat, y) + L2 / 2 * sum((layer.weight ** 2).sum() for layer in linear)",
+        "",
+        "",
         "def parameters(linear):",
         '    """{"W1": W^(1), "b1": b^(1), ...} in nnsteps\' layout (W: in x out)."""',
         "    result = {}",
@@ -201,19 +225,21 @@ def torch_script(derivation) -> str:
         "def main():",
         '    X, Y = torch.tensor(NNSTEPS["X"]), torch.tensor(NNSTEPS["Y"])',
         "    model, linear = network()",
-        "    cost(model(X), Y).backward()  # autograd at the given parameters, all samples",
+        "    total(model(X), Y, linear).backward()  # autograd at the given parameters, all samples",
         '    worst = max(difference(g, NNSTEPS["gradients"][name]) for name, g in gradients(linear).items())',
         "    model.zero_grad()",
         "    trained = [layer.weight for layer in linear] + ([layer.bias for layer in linear] if UPDATE_BIASES else [])",
         f"    optimizer = {optimizer}",
         '    for step, rows in enumerate(NNSTEPS["batches"]):',
         "        with torch.no_grad():",
-        '            print(f"Iteration {step}: Loss = {float(cost(model(X), Y)):.6f}")',
+        '            print(f"Iteration {step}: Loss = {float(total(model(X), Y, linear)):.6f}")',
         "        optimizer.zero_grad()",
-        "        cost(model(X[rows]), Y[rows]).backward()",
+        "        total(model(X[rows]), Y[rows], linear).backward()",
+        "        if MAX_GRAD_NORM is not None:  # the global 2-norm of every trained parameter's gradient",
+        "            torch.nn.utils.clip_grad_norm_(trained, MAX_GRAD_NORM)",
         "        optimizer.step()",
         "    with torch.no_grad():",
-        '        print(f"Iteration {len(NNSTEPS[\'batches\'])}: Loss = {float(cost(model(X), Y)):.6f} (final)")',
+        '        print(f"Iteration {len(NNSTEPS[\'batches\'])}: Loss = {float(total(model(X), Y, linear)):.6f} (final)")',
         '    worst = max([worst] + [difference(p, NNSTEPS["updated"][name]) for name, p in parameters(linear).items()])',
         '    verdict = "agree" if worst <= TOLERANCE else "DISAGREE"',
         '    print(f"torch and nnsteps {verdict}: largest relative difference {worst:.2e} (tolerance {TOLERANCE:g})")',

@@ -4,6 +4,7 @@ autograd gradients and trained parameters agree with nnsteps at 1e-10, for every
 from __future__ import annotations
 
 import contextlib
+from fractions import Fraction
 import io
 import runpy
 import subprocess
@@ -113,3 +114,32 @@ def test_an_unknown_row_kind_or_rule_is_an_error():
             torch_script(d)
     finally:
         torch_export.TORCH_OPTIMIZERS["sgd"] = saved
+
+
+OPTIMIZERS = [
+    ("sgd", (("momentum", Fraction(9, 10)), ("nesterov", True)), {}),
+    ("sgd", (("momentum", Fraction(9, 10)), ("dampening", Fraction(1, 2)), ("weight_decay", Fraction(1, 10))),
+     {"l2": Fraction(1, 10)}),
+    ("adagrad", (("lr_decay", Fraction(1, 10)),), {"max_grad_norm": Fraction(1, 2)}),
+    ("rmsprop", (("centered", True), ("momentum", Fraction(1, 2))), {"l2": Fraction(1, 10)}),
+    ("adam", (), {"max_grad_norm": Fraction(1, 2), "l2": Fraction(1, 10)}),
+    ("adamw", (("amsgrad", True),), {}),
+]
+
+
+@pytest.mark.parametrize("name, settings, extra", OPTIMIZERS, ids=lambda v: v if isinstance(v, str) else None)
+def test_update_rules_clipping_and_l2_agree_with_torch(name, settings, extra, tmp_path, require_tools):
+    """Issue 13's rules become their torch.optim optimizers, clipping clip_grad_norm_, L2 a term of the cost."""
+    require_tools("python:torch")
+    from dataclasses import replace
+
+    from nnsteps.derive.netspec import OptimizerSpec
+
+    spec = replace(load_spec("adam"), optimizer=OptimizerSpec(name, settings), **extra)
+    out = _run(torch_script(derive(spec)), tmp_path, name)
+    assert "torch and nnsteps agree" in out and len([l for l in out.splitlines() if l.startswith("Iteration")]) > 2
+
+
+def test_layers_without_a_torch_translation_are_refused():
+    with pytest.raises(UnsupportedError, match="no PyTorch translation of the layer kind 'dropout'"):
+        torch_script(derive(load_spec("dropout")))
