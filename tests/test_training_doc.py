@@ -11,7 +11,7 @@ from nnsteps.render.numbers import latex_number
 from nnsteps.render.training import worked_steps
 from nnsteps.spec import load_spec
 
-GOLDEN = Path(__file__).resolve().parent.parent / "output"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
 def test_worked_steps_default_to_first_two_and_last():
