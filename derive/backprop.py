@@ -20,6 +20,7 @@ from .errors import UnsupportedError
 from .limits import DEFAULT_LIMITS, exceeds, hint
 from .layers.activation import LayerCalculus, activation_calculus as _calculus, small  # noqa: F401  (re-exported)
 from .layers.dense import input_factor, receptor_calculus, weight_factor
+from .memo import Memo
 from .model import GENERIC_X, GENERIC_Z, SymbolicNetwork
 from .netspec import structure
 
@@ -88,8 +89,7 @@ def _product(a: sp.Expr, b: sp.Expr) -> sp.Expr:
     return a * b
 
 
-_OUTPUT_DELTAS: dict[tuple, DeltaFormula] = {}
-_OUTPUT_DELTAS_SIZE = 512
+_OUTPUT_DELTAS = Memo(512)  # by (structure, k): a simplified delta holds no number
 
 
 class Backprop:
@@ -165,12 +165,8 @@ class Backprop:
     def output_delta(self, k: int) -> DeltaFormula:
         """delta^(L)_k, derived and simplified once per output neuron (and per structure: it holds no number)."""
         if k not in self._output_deltas:
-            key = (structure(self.net.spec), k)
-            if key not in _OUTPUT_DELTAS:
-                if len(_OUTPUT_DELTAS) >= _OUTPUT_DELTAS_SIZE:
-                    _OUTPUT_DELTAS.pop(next(iter(_OUTPUT_DELTAS)))
-                _OUTPUT_DELTAS[key] = self._derive_output_delta(k)
-            self._output_deltas[k] = _OUTPUT_DELTAS[key]
+            self._output_deltas[k] = _OUTPUT_DELTAS.get((structure(self.net.spec), k),
+                                                        lambda: self._derive_output_delta(k))
         return self._output_deltas[k]
 
     def _derive_output_delta(self, k: int) -> DeltaFormula:

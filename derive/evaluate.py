@@ -19,6 +19,7 @@ from .backprop import Backprop
 from .errors import NumericalError
 from .layers import build_rows
 from .limits import hint
+from .memo import Memo
 from .model import GENERIC_Z, SymbolicNetwork
 from .netspec import NetworkSpec, structure
 from .optim import build_rule
@@ -88,8 +89,7 @@ class BackwardState:
     records: dict = field(default_factory=dict, compare=False)  # every value of the pass, e.g. ("du", l)
 
 
-_KERNELS: dict[tuple, tuple] = {}
-_KERNELS_SIZE = 32
+_KERNELS = Memo(32)  # by (structure, exact): exercise variants differ only in their numbers
 
 
 class CompiledNetwork:
@@ -98,13 +98,8 @@ class CompiledNetwork:
     def __init__(self, net: SymbolicNetwork, backprop: Backprop, exact: bool = False):
         self.net, self.exact = net, exact
         self.rows = build_rows(net.spec, exact)
-        key = (structure(net.spec), exact)
-        if key not in _KERNELS:  # compiled once per structure: exercise variants differ only in their numbers
-            if len(_KERNELS) >= _KERNELS_SIZE:
-                _KERNELS.pop(next(iter(_KERNELS)))
-            _KERNELS[key] = self._compile(net, backprop)
-        (self._activation, self._derivative, self._output_delta,
-         self._output_gradient, self._sample_cost) = _KERNELS[key]
+        (self._activation, self._derivative, self._output_delta, self._output_gradient,
+         self._sample_cost) = _KERNELS.get((structure(net.spec), exact), lambda: self._compile(net, backprop))
 
     def _compile(self, net: SymbolicNetwork, backprop: Backprop) -> tuple:
         # modules=[np] (the module, not the name "numpy") avoids lambdify's `from numpy import *` of every submodule

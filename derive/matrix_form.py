@@ -13,6 +13,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from . import passes
 from .backprop import Backprop
 from .layers import build_rows
+from .memo import Memo
 from .model import GENERIC_Z, SymbolicNetwork
 from .netspec import structure
 
@@ -187,8 +188,7 @@ class _MatrixRun:
         return None  # the output delta is written in dX^(L) or in X^(L) - Y
 
 
-_CACHE: dict[tuple, list] = {}
-_CACHE_SIZE = 32
+_EQUATIONS_BY_STRUCTURE = Memo(32)
 
 
 def matrix_form(net: SymbolicNetwork, backprop: Backprop) -> list[MatrixEquation]:
@@ -197,12 +197,7 @@ def matrix_form(net: SymbolicNetwork, backprop: Backprop) -> list[MatrixEquation
     Built once per structure (SymPy canonicalizes every matrix product as it is built; the equations are
     immutable, so networks of the same structure share them).
     """
-    key = structure(net.spec)
-    if key not in _CACHE:
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = _build(net, backprop)
-    return list(_CACHE[key])
+    return list(_EQUATIONS_BY_STRUCTURE.get(structure(net.spec), lambda: _build(net, backprop)))
 
 
 def _build(net: SymbolicNetwork, backprop: Backprop) -> list[MatrixEquation]:

@@ -17,6 +17,7 @@ from .activations import ACTIVATIONS, Activation
 from .generic import GENERIC_X, GENERIC_Z  # noqa: F401  (re-exported: printers read them from here)
 from .layers.dense import receptor_equation
 from .losses import LOSSES, reduction_factor
+from .memo import Memo
 from .names import Quantity
 from .netspec import NetworkSpec
 
@@ -35,17 +36,7 @@ def _quantity_symbol(kind: str, layer, *indices: int) -> sp.Symbol:
     return sp.Symbol.__xnew__(sp.Symbol, Quantity(kind, layer, indices).symbol_name(), real=True)
 
 
-_FORMS: dict[tuple, object] = {}
-_FORMS_SIZE = 256
-
-
-def _remembered(key: tuple, build):
-    """A SymPy form by its key, built on first use (forms are immutable); the oldest is dropped beyond the size."""
-    if key not in _FORMS:
-        if len(_FORMS) >= _FORMS_SIZE:
-            _FORMS.pop(next(iter(_FORMS)))
-        _FORMS[key] = build()
-    return _FORMS[key]
+_FORMS = Memo(256)  # SymPy forms are immutable: built once per key
 
 
 class Equation(NamedTuple):
@@ -119,11 +110,11 @@ class SymbolicNetwork:
                 return tuple(row.form(self.zs(layer), self.spec))
             form = self._generic_form(layer)
             return tuple(form.xreplace({GENERIC_Z: z}) for z in self.zs(layer))
-        return list(_remembered(("layer", layer, self.spec.layers[layer]) + self._form_key(layer), build))
+        return list(_FORMS.get(("layer", layer, self.spec.layers[layer]) + self._form_key(layer), build))
 
     def _generic_form(self, layer: int) -> sp.Expr:
         # SymPy evaluates every Piecewise it builds: build each form once, not once per question about it
-        return _remembered(("generic",) + self._form_key(layer), lambda: self.activation(layer).form(GENERIC_Z, self.spec))
+        return _FORMS.get(("generic",) + self._form_key(layer), lambda: self.activation(layer).form(GENERIC_Z, self.spec))
 
     def neuron(self, layer: int, k: int) -> Equation:
         # x^(l)_k = a(z^(l)_k)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Callable
 
 from ..optim.sgd import SGD
 from .recompute import Recipe
+
+
+_LAYER = re.compile(r"\d+$")  # the layer of a parameter name: W2, b2, gamma2 -> 2
 
 
 @dataclass(frozen=True)
@@ -17,7 +21,7 @@ class ClimbingSGD(SGD):
     climbs: Callable[[int], bool] = lambda layer: True
 
     def step(self, name, theta, gradient, state):
-        sign = -1.0 if self.climbs(int(name.lstrip('abcdefghijklmnopqrstuvwxyzWX'))) else 1.0  # W2, b2, gamma2 -> 2
+        sign = -1.0 if self.climbs(int(_LAYER.search(name).group())) else 1.0
         return theta - sign * self.rate * gradient, {}
 
 
