@@ -165,3 +165,20 @@ def test_nnsteps_train_steps_with_the_same_masks():
         for name, value in params.items():
             np.testing.assert_allclose(value, np.asarray(d.training.trajectory[-1][name], dtype=float),
                                        rtol=0, atol=1e-12, err_msg=name)
+
+
+def test_documents_show_the_masks_of_every_step(tmp_path):
+    """The Training section and the dropout section print each step's masks, the ones training used."""
+    from nnsteps.pipeline import documents
+
+    mapping = random_mapping(3)
+    mapping.update(steps=3, batch_size=2, optimizer={"name": "adam"})
+    mapping["dropout"]["masks"] = {}
+    mapping.pop("batchnorm", None)
+    d = derive(spec_from_mapping(mapping))
+    text = next(v for k, v in documents(d).items() if k.endswith(".md"))
+    layer = next(l for l, p in enumerate(mapping["dropout"]["p"], start=1) if p > 0)
+    for record in d.training.steps:
+        rows = r" \\ ".join(" & ".join(str(int(v)) for v in row) for row in record.masks[f"x{layer}"])
+        assert rows in text, f"step {record.step}"
+    assert f"default\\_rng({mapping['dropout']['seed']})" in text
