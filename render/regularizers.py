@@ -73,6 +73,23 @@ def forward_layer_steps(ctx: Context, l: int, shown) -> list:
     return items
 
 
+def given_items(ctx: Context) -> list:
+    """What a person needs besides W and b: each dropout layer's p and masks, each batch-norm layer's eps, gamma, beta."""
+    spec, items = ctx.spec, []
+    for l in dropped_layers(spec):
+        p, how = ctx.number(spec.dropout.rate(l)), _drawn(spec, l).strip(" ()")
+        items.append(Paragraph(text(f"Inverted dropout on the outputs of layer {l} with p = ", M(ctx.num(p)),
+                                    f"; the masks of the samples ({how}; one row per sample, 1 kept, 0 dropped):")))
+        items.append(Math(rf"{ctx.m('M', l)} = {mask_matrix(ctx, spec.dropout.mask(l))}"))
+    for l in normalized_layers(spec):
+        eps = ctx.num(ctx.number(spec.batchnorm.eps))
+        items.append(Paragraph(text(f"Batch norm on the receptors of layer {l} over the batch, with ",
+                                    M(rf"\varepsilon = {eps}"), ", scale and shift:")))
+        items.append(Math(rf"\boldsymbol{{\gamma}}^{{{_sup(ctx, l)}}} = {ctx.row(ctx.d.params[f'gamma{l}'])}, \quad "
+                          rf"\boldsymbol{{\beta}}^{{{_sup(ctx, l)}}} = {ctx.row(ctx.d.params[f'beta{l}'])}"))
+    return items
+
+
 def _drawn(spec, l) -> str:
     return f" (drawn from seed {spec.dropout.seed})" if l in spec.dropout.drawn else " (as given)"
 
