@@ -118,7 +118,8 @@ def step_masks_items(ctx: Context) -> list:
     for record in steps[:SHOWN_STEPS]:
         samples = ", ".join(str(int(i) + 1) for i in record.batch)
         parts = [rf"{ctx.m('M', l)} = {mask_matrix(ctx, record.masks[f'x{l}'])}" for l in dropped_layers(spec)]
-        items.append(Math(rf"\text{{step {record.step} (samples {samples})}}: \quad " + r", \quad ".join(parts)))
+        plural = "s" if len(record.batch) != 1 else ""
+        items.append(Math(rf"\text{{step {record.step} (sample{plural} {samples})}}: \quad " + r", \quad ".join(parts)))
     if len(steps) > SHOWN_STEPS:
         items.append(Paragraph(text(f"The masks of the other {len(steps) - SHOWN_STEPS} steps are in the output "
                                     "of nnsteps derive --json (step_masks).")))

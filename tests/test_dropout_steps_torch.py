@@ -14,18 +14,9 @@ import pytest
 
 from nnsteps.derive.derivation import derive
 from nnsteps.spec import spec_from_mapping
+from test_regularizers_torch import torch  # noqa: F401  (the fixture: torch in float64, one thread)
 
 ACTIVATIONS = {"tanh": "tanh", "sigmoid": "sigmoid", "relu": "relu"}
-
-
-@pytest.fixture(scope="module")
-def torch(require_tools):
-    require_tools("python:torch")
-    import torch
-
-    torch.set_default_dtype(torch.float64)
-    torch.set_num_threads(1)
-    return torch
 
 
 def random_mapping(seed: int) -> dict:
