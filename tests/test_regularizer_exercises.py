@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import tomllib
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from nnsteps.cli import main
+from nnsteps.derive.derivation import derive
 from nnsteps.exercises import DEFAULT, draw_variant, questions
 from nnsteps.spec import load_spec, spec_from_mapping
 from nnsteps.spec_writer import spec_to_mapping, to_toml
@@ -70,3 +73,24 @@ def test_batchnorm_groups_cover_the_new_quantities():
             "gamma1[1]@after", "beta1[2]@after"} <= names
     order = [q.name for q in questions(spec, DEFAULT, ask=("backward",))]
     assert order.index("du1[1]@1") < order.index("delta1[1]@1")  # dJ/du before dJ/dz through batch norm
+
+
+@pytest.mark.parametrize("samples", [2, 4])
+def test_batchnorm_packs_over_two_to_four_samples(samples, tmp_path):
+    """A ReLU layer after batch norm: variants keep u (the activation's input) off the kink; check accepts every key."""
+    text = (Path(__file__).parents[1] / "nnsteps/examples/batchnorm.toml").read_text()
+    rows = [[1.0, 2.0], [0.5, -1.0], [-1.5, 0.5], [0.0, 1.0]][:samples]
+    text = text.replace("X = [[1.0, 2.0], [0.5, -1.0], [-1.5, 0.5]]", f"X = {rows}")
+    text = text.replace("Y = [[1.0], [-0.5], [0.25]]", f"Y = {[[1.0], [-0.5], [0.25], [0.0]][:samples]}")
+    path = tmp_path / "bn.toml"
+    path.write_text(text.replace('activations = ["tanh", "identity"]', 'activations = ["relu", "identity"]'))
+    out = tmp_path / "pack"
+    assert main(["exercises", str(path), "--count", "2", "--seed", "5", "-o", str(out), "--jobs", "1",
+                 "--format", "md", "--no-progress", "--questions", "all"]) == 0
+    for variant in ("v001", "v002"):
+        spec = load_spec(out / "teacher" / variant / "spec.toml")
+        assert spec.n_samples == samples
+        d = derive(spec)
+        assert np.abs(np.asarray(d.forward.records[("u", 1)], dtype=float)).min() >= float(DEFAULT.margin)
+        assert main(["check", str(out / "teacher" / variant / "spec.toml"),
+                     str(out / "teacher" / variant / "answers.toml")]) == 0
