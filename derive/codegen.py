@@ -302,8 +302,9 @@ def _passes(derivation) -> list[str]:
         "",
         "",
         f"def gradients(params, X, Y{masks}):",
-        '    """dJ/dW^(l) and dJ/db^(l) of the batch (X, Y): {"W1": ..., "b1": ..., ...}'
-        + (' (masks: a training step\'s dropout masks {"x1": ...}; default MASKS)."""' if dropped else '."""'),
+        '    """dJ/dW^(l) and dJ/db^(l) of the batch (X, Y): {"W1": ..., "b1": ..., ...}.'
+        + ('\n\n    masks: a training step\'s dropout masks {"x1": ...}, one row per sample of X (default MASKS).\n    """'
+           if dropped else '"""'),
         "    Y = numpy.asarray(Y, dtype=float)",
         *([f"    cache = {{}}", f"    zs, xs = forward_pass(params, X, cache{', masks' if dropped else ''})"] if cached else
           ["    zs, xs = forward_pass(params, X)"]),

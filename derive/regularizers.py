@@ -146,8 +146,8 @@ def _validate_step_masks(spec) -> None:
         if t == 1 and full:
             raise SpecError(where, f"with full batches step 1 is the worked pass: give its mask as x{l}")
         if len(mask) != rows or any(len(row) != spec.layers[l] for row in mask):
-            raise SpecError(where, f"needs {rows} rows (one per sample of the step's batch) of {spec.layers[l]} "
-                                   f"entries (the neurons of layer {l})")
+            raise SpecError(where, f"needs {rows} row{'s' if rows != 1 else ''} (one per sample of the step's batch) "
+                                   f"of {spec.layers[l]} entries (the neurons of layer {l})")
         for s, row in enumerate(mask, start=1):
             if any(v not in (0, 1) for v in row):
                 raise SpecError(f"{where}[{s}]", "entries must be 0 (dropped) or 1 (kept)")

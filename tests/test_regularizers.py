@@ -57,7 +57,7 @@ def with_changes(*changes) -> dict:
     ((("steps", 2), ("dropout.masks.x1@t2", [[1, 0, 1], [3, 1, 1]])), "dropout.masks.x1@t2[2]", "0 (dropped) or 1"),
     ((("steps", 2), ("dropout.masks.x2@t2", [[1, 0], [0, 1]])), "dropout.masks.x2@t2", "no dropout"),
     ((("steps", 2), ("batch_size", 1), ("dropout.masks.x1@t2", [[1, 0, 1], [0, 1, 1]]), *NO_BATCHNORM),
-     "dropout.masks.x1@t2", "needs 1 rows"),
+     "dropout.masks.x1@t2", "needs 1 row (one per sample of the step's batch)"),
     ((("dropout.seed", -1),), "dropout.seed", "at least 0"),
     ((("dropout.rate", 0.5),), "dropout.rate", "unknown field"),
     ((("batchnorm.layers", [1, 4]),), "batchnorm.layers[1]", "from 1 to 3"),
