@@ -15,6 +15,18 @@ WORDS = {
     "db": "batch gradient of the bias of neuron {k} in layer {l}",
     "W": "weight from neuron {i} of layer {p} to neuron {k} of layer {l}",
     "b": "bias of neuron {k} in layer {l}",
+    "mask": "dropout mask of neuron {k} in layer {l} (1 kept, 0 dropped)",
+    "a": "output of neuron {k} in layer {l} before dropout",
+    "da": "derivative of the cost by the output of neuron {k} in layer {l} before dropout",
+    "mu": "batch mean of the receptor of neuron {k} in layer {l}",
+    "var": "biased batch variance of the receptor of neuron {k} in layer {l}",
+    "zhat": "normalized receptor of neuron {k} in layer {l}",
+    "u": "batch-norm output (gamma zhat + beta) of neuron {k} in layer {l}",
+    "du": "derivative of the cost by the batch-norm output of neuron {k} in layer {l}",
+    "gamma": "batch-norm scale of neuron {k} in layer {l}",
+    "beta": "batch-norm shift of neuron {k} in layer {l}",
+    "dgamma": "batch gradient of the batch-norm scale of neuron {k} in layer {l}",
+    "dbeta": "batch gradient of the batch-norm shift of neuron {k} in layer {l}",
 }
 
 
@@ -26,7 +38,7 @@ def describe(q, spec) -> str:
     words = WORDS[q.kind].format(k=k, i=i, l=layer, p=(layer or 1) - 1)
     if q.kind == "J":
         words = "batch cost" if q.sample is None else f"cost of sample {q.sample}"
-    elif q.kind in ("W", "b"):
+    elif q.kind in ("W", "b", "gamma", "beta"):
         words += ", after the update" if q.after else ", given"
     if q.sample is not None and spec.n_samples > 1 and q.kind != "J":
         words += f", sample {q.sample}"

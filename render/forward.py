@@ -6,7 +6,7 @@ from .context import Context, symbols
 from .explain import FORWARD, matrix_steps
 from .notation import activation_table, init_sentence, loss_sentences, notation_table, reduction, training_sentence, words
 from .operands import DOTS, Term, product, signed_sum
-from .regularizers import forward_layer_steps, special_layers
+from .regularizers import forward_layer_steps, given_items, special_layers
 from .records import Figure, Group, M, Math, Paragraph, Section, Step, side_by_side, text
 
 MAX_TERMS = 8  # longer receptor sums are shown with dots
@@ -38,6 +38,7 @@ def network_section(ctx: Context) -> Section:
         weights, biases = ctx.d.params[f"W{l}"], ctx.d.params[f"b{l}"]
         items += [Math(m) for m in side_by_side([f"{ctx.m('W', l)} = {ctx.matrix(weights)}",
                                                   f"{ctx.m('b', l)} = {ctx.matrix(biases, column=True)}"])]
+    items += given_items(ctx)  # dropout's masks, batch norm's eps, gamma and beta
     return Section("network", 1, "The network", tuple(items))
 
 
