@@ -109,11 +109,12 @@ class Step:
     symbols: tuple = ()
     note: Text | None = None
     relation: str = "="
+    expansion: str = ""  # written between lhs and formula: the chain rule's product of partials
     kind: ClassVar[str] = "step"
 
     @property
     def latex(self) -> str:
-        return equation_chain(self.lhs, (self.formula, self.substituted, self.value), self.relation)
+        return equation_chain(self.lhs, (self.expansion, self.formula, self.substituted, self.value), self.relation)
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,15 @@ class Group:
     items: tuple
     symbols: tuple = ()
     kind: ClassVar[str] = "group"
+
+
+@dataclass(frozen=True)
+class Vanished:
+    """Gradients that are 0 for one shared reason, said in one line; `anchors` keep each parameter's link target."""
+
+    text: Text
+    anchors: tuple
+    kind: ClassVar[str] = "vanished"
 
 
 @dataclass(frozen=True)
