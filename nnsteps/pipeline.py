@@ -37,6 +37,7 @@ class RenderOptions:
 def _figures(derivation: Derivation, example, notation: str) -> dict:
     """Network diagram and cost plot in each drawing language."""
     from .render.diagram import network_svg, network_tikz
+    from .render.pathdiagram import path_figures
     from .render.plot import cost_plot_svg, cost_plot_tikz
 
     labels = {"x": "a", "J": "C"} if notation == "nielsen" else None
@@ -45,6 +46,8 @@ def _figures(derivation: Derivation, example, notation: str) -> dict:
     if len(example.history) > 2:
         svg["cost-plot"] = cost_plot_svg(example.history)
         tikz["cost-plot"] = cost_plot_tikz(example.history)
+    for name, (drawn_svg, drawn_tikz) in path_figures(derivation.spec, example).items():
+        svg[name], tikz[name] = drawn_svg, drawn_tikz
     return {"svg": svg, "tikz": tikz}
 
 

@@ -14,10 +14,12 @@ from .notation import reduction
 from .operands import DOTS, Term, product, signed_sum
 from .vanishing import causes, vanished
 from .regularizers import backward_note, special_layers
-from .records import LINE_WIDTH, Group, M, Math, Paragraph, Section, Step, text, visible_width
+from .pathdiagram import PREFIX, path_marks
+from .records import LINE_WIDTH, Figure, Group, M, Math, Paragraph, Section, Step, text, visible_width
 
 SHOWN_PATHS = {"full": 8, "summary": 4}  # paths written out per parameter
 ENUMERATED_PATHS = {"full": 4096, "summary": 64}  # beyond this the paths are only counted
+FIGURES_PER_LAYER = 6  # path figures per hidden layer, so large networks stay bounded
 LOSS_SHOWN_OUTPUTS = 3  # d/dx [loss] is written out when the output layer has at most this many neurons
 
 
@@ -119,8 +121,18 @@ def batch_step(ctx: Context, layer: int, i: int | None, j: int) -> Step:
     return Step(ctx.partial(ctx.J, symbol), wrap(terms), wrap(numbers), ctx.num(value), symbols(symbol))
 
 
-def parameter_group(ctx: Context, layer: int, i: int | None, j: int, sample: int = 1) -> Group:
-    """Every chain-rule path to one parameter, then the same through the delta, showing the two agree."""
+def path_figure(ctx: Context, symbol, anchor: str, paths) -> Figure:
+    """001's small diagram of one parameter's chain-rule paths."""
+    many = len(paths) > 1
+    caption = text(f"The {len(paths) if many else ''} chain-rule path{'s' if many else ''} from ".replace("  ", " "),
+                   M(ctx.J), " to ", M(ctx.tex(symbol)), " highlighted; the parameter in red.")
+    return Figure(PREFIX + anchor[len("grad-"):], caption, path_marks(paths))
+
+
+def parameter_group(ctx: Context, layer: int, i: int | None, j: int, sample: int = 1, figure: bool = False) -> Group:
+    """Every chain-rule path to one parameter, then the same through the delta, showing the two agree.
+
+    With `figure`, the group opens with the small diagram of its paths (hidden layers, full detail)."""
     symbol, name, anchor = parameter(ctx, layer, i, j)
     items: list = []
     count = path_count(ctx, layer)
@@ -131,6 +143,8 @@ def parameter_group(ctx: Context, layer: int, i: int | None, j: int, sample: int
         except UnsupportedError:
             paths = None
     if paths is not None:
+        if figure:
+            items.append(path_figure(ctx, symbol, anchor, paths))
         shown = SHOWN_PATHS[ctx.detail]
         if count > 1:
             items.append(Paragraph(text(f"{count} chain-rule paths lead from ", M(ctx.J), " to ", M(ctx.tex(symbol)),
@@ -175,12 +189,18 @@ def parameter_groups(ctx: Context, layer: int, parameters) -> list:
     found = {}
     if path_count(ctx, layer) <= ENUMERATED_PATHS[ctx.detail]:
         for i, j in parameters:
-            reasons = causes(ctx, parameter(ctx, layer, i, j)[1], ENUMERATED_PATHS[ctx.detail])
+            name = parameter(ctx, layer, i, j)[1]
+            if ctx.d.value(("dW" if i is not None else "db") + name[1:]) != 0:  # e.g. an L2 term keeps it alive
+                continue
+            reasons = causes(ctx, name, ENUMERATED_PATHS[ctx.detail])
             if reasons:
                 found[i, j] = reasons
     lines = vanished(ctx, found, lambda p: ctx.partial(ctx.J, parameter(ctx, layer, *p)[0]),
                      lambda p: parameter(ctx, layer, *p)[2])
-    return lines + [parameter_group(ctx, layer, i, j) for i, j in parameters if (i, j) not in found]
+    worked = [(i, j) for i, j in parameters if (i, j) not in found]
+    figures = ctx.full and layer < ctx.spec.depth  # 001's path figures: hidden layers, where every step is worked
+    return lines + [parameter_group(ctx, layer, i, j, figure=figures and n < FIGURES_PER_LAYER)
+                    for n, (i, j) in enumerate(worked)]
 
 
 def _path_value(ctx: Context, path, sample: int):

@@ -129,10 +129,11 @@ class Table:
 
 @dataclass(frozen=True)
 class Figure:
-    """A picture drawn per format: "diagram" (the network) or "cost-plot" (the cost history)."""
+    """A picture drawn per format: "diagram" (the network), "cost-plot" (the cost history), "paths-W2-1-1" (a path figure)."""
 
     name: str
     caption: Text
+    marks: tuple = ()  # a path figure's highlighted elements (render/pathdiagram.py)
     kind: ClassVar[str] = "figure"
 
 
