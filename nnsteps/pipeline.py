@@ -34,14 +34,14 @@ class RenderOptions:
     work_steps: tuple[int, ...] | str | None = None  # training steps worked in full ("all"; None: 1, 2, the last)
 
 
-def _figures(derivation: Derivation, example, notation: str) -> dict:
+def _figures(derivation: Derivation, example, notation: str, digits: int = 6) -> dict:
     """Network diagram and cost plot in each drawing language."""
     from .render.diagram import network_svg, network_tikz
     from .render.pathdiagram import path_figures
     from .render.plot import cost_plot_svg, cost_plot_tikz
 
     labels = {"x": "a", "J": "C"} if notation == "nielsen" else None
-    svg = {"diagram": network_svg(derivation, printer_labels=labels)}
+    svg = {"diagram": network_svg(derivation, printer_labels=labels, digits=digits)}
     tikz = {"diagram": network_tikz(derivation)}
     if len(example.history) > 2:
         svg["cost-plot"] = cost_plot_svg(example.history)
@@ -69,7 +69,7 @@ def documents(derivation: Derivation, options: RenderOptions = RenderOptions()) 
 
         curves = compare(derivation, options.compare)
     example = worked_example(derivation, options.notation, options.detail, options.digits, options.work_steps, curves)
-    figures = _figures(derivation, example, options.notation)
+    figures = _figures(derivation, example, options.notation, options.digits)
     if options.sections:
         import dataclasses
 

@@ -163,6 +163,7 @@ class _Values:
     b: dict  # (l, k) -> bias
     w: dict  # (l, i, j) -> weight
     g: dict  # (l, i, j) -> dJ/dw over the batch
+    delta: dict  # (l, k) -> dJ/dz for the sample
     cost: object
 
 
@@ -171,22 +172,23 @@ def _values(d, sample: int) -> _Values:
     if not 1 <= sample <= n:
         raise SpecError("sample", f"the diagram sample must be between 1 and {n}, got {sample}")
     s, widths = sample - 1, d.spec.layers
-    x, z, b, w, g = {}, {}, {}, {}, {}
+    x, z, b, w, g, delta = {}, {}, {}, {}, {}, {}
     for l, n_l in enumerate(widths):
         for k in range(1, n_l + 1):
             x[l, k] = d.forward.xs[l][s][k - 1]
             if l:
                 z[l, k] = d.forward.zs[l][s][k - 1]
+                delta[l, k] = d.backward.deltas[l][s][k - 1]
                 b[l, k] = d.params[f"b{l}"][k - 1]
                 for i in range(1, widths[l - 1] + 1):
                     w[l, i, k] = d.params[f"W{l}"][i - 1][k - 1]
                     g[l, i, k] = d.backward.gradients[f"W{l}"][i - 1][k - 1]
-    return _Values(x, z, b, w, g, d.backward.cost)
+    return _Values(x, z, b, w, g, delta, d.backward.cost)
 
 
-def _num(value) -> str:
+def _num(value, digits: int = DIGITS) -> str:
     """Plain-text number with a real minus sign and 10^k for scientific notation."""
-    text = format_number(value, DIGITS)
+    text = format_number(value, digits)
     if "e" in text:
         mantissa, exponent = text.split("e")
         text = f"{mantissa}×10{exponent.translate(SUP)}"
@@ -240,35 +242,23 @@ def dropped(spec, l: int, k: int, sample: int) -> bool:
     return bool(spec.dropout and l in spec.dropout.layers() and spec.dropout.mask(l)[sample - 1][k - 1] == 0)
 
 
-STYLE = """&{font-family:"Helvetica Neue",Helvetica,Arial,sans-serif;max-width:100%;height:auto}& text{fill:#1f2933}
-& .nn-title{font-size:15px;font-weight:600}& .nn-sub{font-size:12px;fill:#52606d}
-& .nn-line{stroke:#7b8794;stroke-width:1.2}& .nn-hit{stroke:transparent;stroke-width:12;cursor:pointer}
-& .nn-weight{cursor:pointer}& .nn-weight:hover .nn-line{stroke:#c2410c;stroke-width:2}& .nn-wl{font-size:10.5px}
-& text.nn-wl.nn-halo{fill:#fff;stroke:#fff;stroke-width:3.5px;stroke-linejoin:round}& .nn-wl.nn-v{fill:#52606d}
-& .nn-neuron{cursor:pointer}& .nn-neuron circle{fill:#4682b4;stroke:#2c5b82;stroke-width:1.5}
-& .nn-neuron text.nn-name{fill:#fff;font-size:13px}& .nn-name,& .nn-val,& .nn-wl{pointer-events:none}
-& .nn-receptor rect{fill:#e8f0f8;stroke:#2c5b82;stroke-width:1.2}& .nn-receptor{cursor:pointer}
-& .nn-receptor text.nn-name{font-size:11px}
-& .nn-val{font-size:11px;fill:#334e68;paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
-& .nn-cost rect{fill:#fff4e6;stroke:#b45309;stroke-width:1.5}
-& .nn-cedge{stroke:#b45309;stroke-width:1.2;stroke-dasharray:4 3}& .nn-el{transition:opacity .2s}
-&.nn-dim .nn-el:not(.highlight){opacity:.18}
-& .highlight .nn-line,& .highlight.nn-cedge{stroke:#c2410c;stroke-width:2.6}
-& .highlight circle{fill:#dd6b20;stroke:#9c4221}& .highlight rect{stroke:#c2410c;stroke-width:2.2}
-& circle.impulse{fill:#e03131;stroke:#fff;stroke-width:1;pointer-events:none}
-& .nn-neuron.impulse circle{fill:#e8590c}& .nn-neuron:focus{outline:none}
-& .nn-neuron:focus-visible circle{stroke:#c2410c;stroke-width:3}& .nn-receiving rect{fill:#ffc9c9}
-.nn-tooltip{position:fixed;z-index:10;pointer-events:none;background:#1f2933;color:#fff;font:13px/1.4 sans-serif;
-padding:4px 8px;border-radius:4px;box-shadow:0 2px 6px rgba(0,0,0,.3);white-space:pre}
-.nn-focus{outline:3px solid #dd6b20;outline-offset:4px;transition:outline-color 1s}"""
-STYLE = STYLE.replace("&", ".nnsteps-diagram")  # & stands for the svg root
+STYLE_PATH = resources.files("nnsteps.templates") / "html" / "diagram.css"
+STYLE = "".join(line for line in STYLE_PATH.read_text(encoding="utf-8").splitlines(True) if not line.startswith("/*"))
+STYLE = STYLE.replace("&", ".nnsteps-diagram").strip()  # & stands for the svg root
 
 
-def network_svg(derivation, printer_labels: dict | None = None, sample: int = 1, given_only: bool = False) -> str:
+def network_svg(derivation, printer_labels: dict | None = None, sample: int = 1, given_only: bool = False,
+                digits: int = DIGITS) -> str:
     """Inline <svg> of the network with the values of one sample; `printer_labels` may rename the
     letters {"x", "z", "w", "J"} (e.g. {"x": "a", "J": "C"}). `given_only` (exercise sheets) shows the given
-    numbers alone: inputs, weights and biases (above each receptor), nothing computed from them."""
+    numbers alone: inputs, weights and biases (above each receptor), nothing computed from them.
+    The drawn labels have DIGITS significant digits; titles and tooltips have `digits`, the document's."""
     d, spec = derivation, derivation.spec
+    n_samples = d.X.shape[0]
+
+    def num(value):  # at the document's precision
+        return _num(value, digits)
+
     lay, v, nm = layout(spec.layers), _values(derivation, sample), _names(printer_labels)
     show_values = not lay.compact
     # layers whose activation is vector-valued (softmax): there z_j feeds every x_k, for the path lighting
@@ -283,11 +273,10 @@ def network_svg(derivation, printer_labels: dict | None = None, sample: int = 1,
                    f'<text class="nn-sub" x="{row[0].x:.1f}" y="38" text-anchor="middle">{escape(sub)}</text>')
     for e in lay.edges:
         key, name = (e.layer, e.i, e.j), _plain(nm["w"], e.layer, e.i, e.j)
-        grad = "" if given_only else f"∂{nm['J']}/∂{name} = {_num(v.g[key])}"
+        grad = "" if given_only else f"∂{nm['J']}/∂{name} = {num(v.g[key])}" + (" (batch)" if n_samples > 1 else "")
         out.append(f'<g class="nn-weight nn-el" id="nn-w{e.layer}-{e.i}-{e.j}" data-param="W{e.layer}[{e.i},{e.j}]" '
-                   f'data-from="nn-x{e.layer - 1}-{e.i}" data-to="nn-x{e.layer}-{e.j}" '
-                   f'data-label="{name} = {_num(v.w[key])}" data-grad="{escape(grad)}" '
-                   f'><title>{name} = {_num(v.w[key])}{"; " + escape(grad) if grad else ""}</title>'
+                   f'data-from="nn-x{e.layer - 1}-{e.i}" data-to="nn-x{e.layer}-{e.j}" tabindex="0" '
+                   f'><title>{name} = {num(v.w[key])}{"; " + escape(grad) if grad else ""}</title>'
                    f'<line class="nn-line" x1="{e.x1:.1f}" y1="{e.y1:.1f}" x2="{e.x2:.1f}" y2="{e.y2:.1f}"/>'
                    f'<line class="nn-hit" x1="{e.x1:.1f}" y1="{e.y1:.1f}" x2="{e.x2:.1f}" y2="{e.y2:.1f}"/>')
         if e.label is not None:  # name just above the line, value just below, both turned along it
@@ -309,20 +298,26 @@ def network_svg(derivation, printer_labels: dict | None = None, sample: int = 1,
             l, k = n.layer, n.index
             if l:  # receptor square on the neuron's left; its value above it
                 qx = n.x - R - SQ - 1
-                zt = f"{_plain(nm['z'], l, k)} = {_num(v.z[l, k])} (bias {_num(v.b[l, k])})"
+                delta = f"δ{_plain('', l, k)} = {num(v.delta[l, k])}"
+                zt = f"{_plain(nm['z'], l, k)} = {num(v.z[l, k])}; bias {num(v.b[l, k])}; {delta}"
                 if given_only:
-                    zt = f"{_plain(nm['z'], l, k)}: bias {_num(v.b[l, k])}"
-                out.append(f'<g class="nn-receptor nn-el" id="nn-z{l}-{k}" data-layer="{l}" data-index="{k}">'
+                    zt = f"{_plain(nm['z'], l, k)}: bias {num(v.b[l, k])}"
+                out.append(f'<g class="nn-receptor nn-el" id="nn-z{l}-{k}" data-layer="{l}" data-index="{k}" '
+                           f'tabindex="0">'
                            f'<title>{zt}</title><rect x="{qx:.1f}" y="{n.y - SQ / 2:.1f}" width="{SQ:.0f}" '
                            f'height="{SQ:.0f}" rx="2"/><text class="nn-name" x="{qx + SQ / 2 - 2:.1f}" '
                            f'y="{n.y + 4:.1f}" text-anchor="middle">{_tspan(nm["z"], l, str(k), 11)}</text>')
                 if show_values:
                     out.append(f'<text class="nn-val" x="{qx + SQ / 2:.1f}" y="{n.y - SQ / 2 - 5:.1f}" '
                                f'text-anchor="middle">{"b " + _num(v.b[l, k]) if given_only else _num(v.z[l, k])}</text>')
+                    if not given_only:  # the backward value below the neuron, shown on request (the HTML toggle)
+                        out.append(f'<text class="nn-val nn-delta" x="{n.x:.1f}" y="{n.y + R + 28:.1f}" '
+                                   f'text-anchor="middle">δ {_num(v.delta[l, k])}</text>')
                 out.append("</g>")
             hidden = given_only and l > 0  # computed from the given numbers: left to the reader
-            xt = _plain(nm['x'], l, k) if hidden else f"{_plain(nm['x'], l, k)} = {_num(v.x[l, k])}"
-            out.append(f'<g class="nn-neuron nn-el" id="nn-x{l}-{k}" data-layer="{l}" data-index="{k}" '
+            xt = _plain(nm['x'], l, k) if hidden else f"{_plain(nm['x'], l, k)} = {num(v.x[l, k])}"
+            value = "" if hidden else f' data-value="{float(v.x[l, k]):.17g}"'  # 0 stops the impulses
+            out.append(f'<g class="nn-neuron nn-el" id="nn-x{l}-{k}" data-layer="{l}" data-index="{k}"{value} '
                        f'tabindex="0"><title>{xt}</title><circle cx="{n.x:.1f}" cy="{n.y:.1f}" r="{R:.0f}"/>'
                        f'<text class="nn-name" x="{n.x - 2:.1f}" y="{n.y + 4:.1f}" text-anchor="middle">'
                        f'{_tspan(nm["x"], l, str(k), 13)}</text>')
@@ -336,7 +331,11 @@ def network_svg(derivation, printer_labels: dict | None = None, sample: int = 1,
             out.append("</g>")
     jname = escape(nm["J"])
     cost = "" if given_only else _num(v.cost)
-    out.append(f'<g class="nn-cost nn-el" id="nn-J"><title>{jname}{" = " + cost if cost else ""} (cost over the batch)</title>'
+    jt = jname if given_only else f"{jname} = {num(v.cost)} (the cost)"
+    if n_samples > 1 and not given_only:
+        jt = (f"{jname} = {num(v.cost)} (the cost of the batch of {n_samples} samples); "
+              f"{jname}{str(sample).translate(SUB)} = {num(d.backward.sample_costs[sample - 1])} (sample {sample})")
+    out.append(f'<g class="nn-cost nn-el" id="nn-J" tabindex="0"><title>{jt}</title>'
                f'<rect x="{cx - 28:.1f}" y="{cy - 16:.1f}" width="56" height="32" rx="6"/>'
                f'<text x="{cx:.1f}" y="{cy + 6:.1f}" text-anchor="middle" font-size="17" font-style="italic">'
                f'{jname}</text><text class="nn-val" x="{cx:.1f}" y="{cy + 32:.1f}" text-anchor="middle">'
