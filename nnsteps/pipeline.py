@@ -42,13 +42,14 @@ def _figures(derivation: Derivation, example, notation: str, digits: int = 6) ->
 
     labels = {"x": "a", "J": "C"} if notation == "nielsen" else None
     svg = {"diagram": network_svg(derivation, printer_labels=labels, digits=digits)}
+    static = network_svg(derivation, printer_labels=labels, digits=digits, deltas=True)  # Markdown: no toggle
     tikz = {"diagram": network_tikz(derivation)}
     if len(example.history) > 2:
         svg["cost-plot"] = cost_plot_svg(example.history)
         tikz["cost-plot"] = cost_plot_tikz(example.history)
     for name, (drawn_svg, drawn_tikz) in path_figures(derivation.spec, example).items():
         svg[name], tikz[name] = drawn_svg, drawn_tikz
-    return {"svg": svg, "tikz": tikz}
+    return {"svg": svg, "tikz": tikz, "static-diagram": static}
 
 
 def documents(derivation: Derivation, options: RenderOptions = RenderOptions()) -> dict[str, str]:
@@ -92,7 +93,7 @@ def documents(derivation: Derivation, options: RenderOptions = RenderOptions()) 
     if "md" in options.formats:
         names = {name: f"{stem}-{name.replace('-plot', '')}.svg" for name in figures["svg"]}
         out[f"{stem}.md"] = render_markdown(example, environment("md", options.templates), names)
-        out.update({names[name]: svg for name, svg in figures["svg"].items()})
+        out.update({names[name]: svg for name, svg in {**figures["svg"], "diagram": figures["static-diagram"]}.items()})
     return out
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .context import Context, symbols
-from .diagram import COMPACT_LIMIT
+from .geometry import COMPACT_LIMIT
 from .explain import FORWARD, matrix_steps
 from .notation import activation_table, init_sentence, loss_sentences, notation_table, reduction, training_sentence, words
 from .operands import DOTS, Term, product, signed_sum
@@ -23,8 +23,9 @@ def diagram_caption(ctx: Context):
                     " (squares) and weights (lines); wide layers are drawn as 1, 2, 3, …, n and the numbers are "
                     "left to the HTML version's tooltips.")
     return text(f"The network with the numbers of sample 1: each {w.x} ", M(ctx.s("x", "l", "k")),
-                f" below its circle, each {w.z} ", M(ctx.s("z", "l", "k")), " above its square, the weights before "
-                "training along their lines; ", cost, ".")
+                f" below its circle and its backward value ", M(f"{ctx.s('delta', 'l', 'k')} = {ctx.partial(ctx.J, ctx.s('z', 'l', 'k'))}"),
+                f" under it (violet; in the HTML on request), each {w.z} ", M(ctx.s("z", "l", "k")), " above its square, "
+                "the weights before training along their lines; ", cost, ".")
 
 
 def network_section(ctx: Context) -> Section:

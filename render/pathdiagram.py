@@ -5,7 +5,8 @@ from __future__ import annotations
 from html import escape
 
 from ..derive.names import symbol_quantity
-from .diagram import R, SQ, TIKZ_CM, layout
+from .diagram import TIKZ_CM
+from .geometry import R, SQ, layout
 
 PATH_WIDTH_PX = 340  # the SVG's shown width; its viewBox is the main diagram's
 PATH_WIDTH_CM = 7.0  # the TikZ picture's width

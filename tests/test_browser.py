@@ -203,5 +203,5 @@ def test_diagram_by_keyboard_back_link_stopped_impulses_and_deltas(page, tmp_pat
     toggle = page.locator(".nn-toggle")
     toggle.click()
     assert delta.is_visible() and toggle.get_attribute("aria-pressed") == "true"
-    assert "δ −7.91" in svg.locator(".nn-delta").all_text_contents()
+    assert "δ = −7.91" in svg.locator(".nn-delta").all_text_contents()
     assert not page.errors, page.errors

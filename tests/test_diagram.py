@@ -8,7 +8,7 @@ import pytest
 
 from nnsteps.derive.derivation import derive
 from nnsteps.derive.errors import SpecError
-from nnsteps.render import diagram
+from nnsteps.render import diagram, geometry
 from nnsteps.render.diagram import TIKZ_LIBRARIES, diagram_script, layout, network_svg, network_tikz
 from nnsteps.spec import builtin_names, load_spec, spec_from_mapping
 
@@ -73,7 +73,7 @@ def test_titles_carry_the_documents_precision_and_the_deltas(tutorial):
     receptor = _text(root.find(f".//{SVG}g[@id='nn-z2-2']/{SVG}title"))
     assert receptor == "z⁽²⁾₂ = 0.02454; bias 0; δ⁽²⁾₂ = −7.90988"
     deltas = [_text(t) for t in root.iter(SVG + "text") if "nn-delta" in (t.get("class") or "")]
-    assert len(deltas) == 6 and "δ −7.91" in deltas  # one per receptor, hidden until asked for
+    assert len(deltas) == 6 and "δ = −7.91" in deltas  # one per receptor, hidden until asked for
 
 
 def test_svg_is_deterministic_and_sample_aware():
@@ -97,10 +97,10 @@ def test_geometry_labels_do_not_overlap(tutorial):
     assert [len(row) for row in lay.nodes] == [2, 3, 2, 1]
     labels = [e.label for e in lay.edges]
     assert all(label is not None for label in labels)
-    boxes = [diagram._box(t.x, t.y, diagram.LW, diagram.LH, t.angle) for t in labels]
+    boxes = [geometry._box(t.x, t.y, geometry.LW, geometry.LH, t.angle) for t in labels]
     for a in range(len(boxes)):
         for b in range(a + 1, len(boxes)):
-            assert not diagram._overlap(boxes[a], boxes[b]), (lay.edges[a], lay.edges[b])
+            assert not geometry._overlap(boxes[a], boxes[b]), (lay.edges[a], lay.edges[b])
     for e in lay.edges:  # every line runs left to right, from a circle rim to its receptor square
         assert e.x1 < e.x2 and e.label and min(e.x1, e.x2) < e.label.x < max(e.x1, e.x2)
 
