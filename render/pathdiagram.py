@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from ..derive.names import symbol_quantity
-from .diagram import TIKZ_CM
+from .diagram import TIKZ_CM, _plain
 from .geometry import R, SQ, layout
 
 PATH_WIDTH_PX = 340  # the SVG's shown width; its viewBox is the main diagram's
@@ -132,6 +133,13 @@ def path_tikz(widths, marks) -> str:
     return "\n".join(out)
 
 
+def _label(marks) -> str:
+    """Plain text for screen readers: "The chain-rule paths from J to w⁽²⁾₂,₁" (markup is not allowed there)."""
+    kind, layer, *idx = [p for p in re.split(r"(\d+)|-", marks[0][2:]) if p]  # "w2-2-1" -> w, 2, 2, 1
+    name = _plain({"w": "w", "z": "b"}[kind], int(layer), *(int(i) for i in idx))
+    return f"The chain-rule paths from J to {name}, highlighted in the network"
+
+
 def _figures_in(items):
     for item in items:
         if item.kind == "figure" and item.name.startswith(PREFIX):
@@ -144,6 +152,6 @@ def path_figures(spec, example) -> dict:
     drawn = {}
     for section in example.sections:
         for figure in _figures_in(section.items):
-            drawn[figure.name] = (path_svg(spec.layers, figure.marks, figure.caption.plain()),
+            drawn[figure.name] = (path_svg(spec.layers, figure.marks, _label(figure.marks)),
                                   path_tikz(spec.layers, figure.marks))
     return drawn
