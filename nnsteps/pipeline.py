@@ -43,8 +43,9 @@ def _figures(derivation: Derivation, example, notation: str) -> dict:
     svg = {"diagram": network_svg(derivation, printer_labels=labels)}
     tikz = {"diagram": network_tikz(derivation)}
     if len(example.history) > 2:
-        svg["cost-plot"] = cost_plot_svg(example.history, validation=example.history_val, stop=example.stopped_at)
-        tikz["cost-plot"] = cost_plot_tikz(example.history, validation=example.history_val, stop=example.stopped_at)
+        marks = {"validation": example.history_val, "stop": example.stopped_at, "best": example.best_step}
+        svg["cost-plot"] = cost_plot_svg(example.history, **marks)
+        tikz["cost-plot"] = cost_plot_tikz(example.history, **marks)
     return {"svg": svg, "tikz": tikz}
 
 

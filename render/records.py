@@ -178,3 +178,4 @@ class WorkedExample:
     history: tuple = field(default=())  # full-data cost before each step and after the last
     history_val: tuple = field(default=())  # with validation data: its cost at the same steps
     stopped_at: Optional[int] = None  # the step early stopping ended training after
+    best_step: Optional[int] = None  # with validation data: the step of the best validation cost counted

@@ -109,6 +109,7 @@ def worked_example(derivation: Derivation, notation: str = "tutorial", detail: s
         history=tuple(float(c) for c in derivation.training.history),
         history_val=tuple(float(c) for c in derivation.training.history_val),
         stopped_at=derivation.training.stopped_at,
+        best_step=derivation.training.best_step,
     )
 
 

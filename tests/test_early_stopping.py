@@ -214,9 +214,10 @@ def test_the_plot_shows_both_curves_and_the_stop():
     from nnsteps.render.plot import cost_plot_svg, cost_plot_tikz
 
     d = derive(load_spec("early-stopping"), check=False)
-    svg = cost_plot_svg(d.training.history, validation=d.training.history_val, stop=d.training.stopped_at)
-    tikz = cost_plot_tikz(d.training.history, validation=d.training.history_val, stop=d.training.stopped_at)
+    marks = {"validation": d.training.history_val, "stop": d.training.stopped_at, "best": d.training.best_step}
+    svg, tikz = cost_plot_svg(d.training.history, **marks), cost_plot_tikz(d.training.history, **marks)
     assert svg.count("<polyline") == 2 and "validation" in svg and "training" in svg and "stopped after step 10" in svg
+    assert "best (step 7)" in svg and "best (step 7)" in tikz
     assert ">cost</text>" in svg and ">step</text>" in svg
     assert "dashed" in tikz and "stopped after step 10" in tikz and "{validation}" in tikz
     plain = cost_plot_svg(d.training.history)
