@@ -18,7 +18,7 @@ from nnsteps.derive.errors import UnsupportedError
 from nnsteps.derive.torch_export import torch_script
 from nnsteps.spec import load_spec, spec_from_mapping
 
-BUILT_IN = ("tutorial", "tanh-sigmoid", "xor-softmax", "chain")
+BUILT_IN = ("tutorial", "tanh-sigmoid", "xor-softmax", "chain", "early-stopping")
 
 VARIANTS = {
     # leaky ReLU and a custom activation, binary cross-entropy, frozen biases, mini-batches over several steps
