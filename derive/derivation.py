@@ -163,7 +163,9 @@ class Derivation:
     def step_value(self, q: Quantity):
         """A quantity of training step t (@tN; the last step without it): W, b after it, dW, db of its batch,
         an optimizer state after it (m_W2[1,1]@t1), the gradient norm and the clip coefficient."""
-        t = self.spec.steps if q.step is None else q.step
+        t = len(self.training.steps) if q.step is None else q.step  # early stopping may end before spec.steps
+        if t > len(self.training.steps):
+            raise UnsupportedError("quantity", f"{q.name}: training stopped early after step {len(self.training.steps)}")
         idx = tuple(i - 1 for i in q.indices)
         if q.kind in ("W", "b"):
             return self.training.trajectory[t][f"{q.kind}{q.layer}"][idx]
@@ -245,9 +247,18 @@ class Derivation:
             "gradients": {k: as_list(v) for k, v in self.backward.gradients.items()},
             "updated": {k: as_list(v) for k, v in self.training.trajectory[-1].items()},
             "history": [float(c) for c in self.training.history],
+            **self._validation_json(),
             **self._steps_json(as_list),
             **self._layer_records_json(as_list),
         }
+
+    def _validation_json(self) -> dict:
+        """With validation data: its cost like `history`, the step early stopping stopped after and the best step."""
+        if not self.spec.X_val:
+            return {}
+        training = self.training
+        return {"history_val": [float(c) for c in training.history_val], "stopped_at": training.stopped_at,
+                "best_step": training.best_step}
 
     def _steps_json(self, as_list) -> dict:
         """With an [optimizer], max_grad_norm or l2: each step's batch, gradient, clipping, state and parameters."""
@@ -354,6 +365,6 @@ def _derive(spec: NetworkSpec, check: bool) -> Derivation:
         _require_defined(spec, compiled, forward)
     backward = compiled.backward(params, forward, Y)
     _require_finite(spec, forward, backward)
-    training = train(compiled, params, X, Y)
+    training = train(compiled, params, X, Y, *data_arrays(spec, exact, validation=True))
     checks = cross_check(spec, backward.gradients, params, X, Y) if check else ()
     return Derivation(spec, net, backprop, compiled, X, Y, forward, backward, training, tuple(checks))

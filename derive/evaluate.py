@@ -51,11 +51,12 @@ def _batchnorm_parameters(spec: NetworkSpec, l: int, convert, dtype) -> Params:
             f"beta{l}": np.array([convert(v) for v in beta], dtype=dtype)}
 
 
-def data_arrays(spec: NetworkSpec, exact: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def data_arrays(spec: NetworkSpec, exact: bool = False, validation: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(X, Y) as float64 or exact arrays; with `validation`, (X_val, Y_val) instead (empty without them)."""
     convert = sp.Rational if exact else float
     dtype = object if exact else float
     as_array = lambda rows: np.array([[convert(v) for v in row] for row in rows], dtype=dtype)  # noqa: E731
-    return as_array(spec.X), as_array(spec.Y)
+    return (as_array(spec.X_val), as_array(spec.Y_val)) if validation else (as_array(spec.X), as_array(spec.Y))
 
 
 def _substitution(args: list, expression) -> Callable:
@@ -210,19 +211,36 @@ class Training:
     trajectory: tuple  # Params at step 0, 1, ..., steps
     history: tuple  # full-data cost J_total at each of those
     steps: tuple = ()  # derive/training.StepRecord of steps 1..steps: mini-batch, gradient, clipping, state
+    history_val: tuple = ()  # with validation data: its cost at each of those (step 0 too)
+
+    @property
+    def stopped_at(self):
+        """The step early stopping stopped after, or None (every step of the spec was taken)."""
+        last = self.steps[-1].check if self.steps else None
+        return last.step if last is not None and last.stop else None
+
+    @property
+    def best_step(self):
+        """The step of the best validation cost early stopping kept (improvements by more than min_delta), or None."""
+        last = self.steps[-1].check if self.steps else None
+        return None if last is None else last.best_step
 
 
-def train(compiled: CompiledNetwork, params: Params, X, Y) -> Training:
+def train(compiled: CompiledNetwork, params: Params, X, Y, X_val=None, Y_val=None) -> Training:
+    """The spec's training steps; with validation data, its cost after each step and early stopping."""
     spec = compiled.net.spec
     trajectory, history, records = [params], [compiled.cost(params, X, Y)], []
-    for record in train_steps(compiled.gradients, build_rule(spec, compiled.exact), params, X, Y, spec):
+    validate = None if X_val is None or not len(X_val) else (lambda p: compiled.cost(p, X_val, Y_val))  # noqa: E731
+    for record in train_steps(compiled.gradients, build_rule(spec, compiled.exact), params, X, Y, spec,
+                              validate=validate):
         params = record.params
         if compiled.exact:
             _check_exact_size(params, len(trajectory), spec.limits)
         trajectory.append(params)
         records.append(record)
         history.append(compiled.cost(params, X, Y))
-    return Training(tuple(trajectory), tuple(history), tuple(records))
+    history_val = () if validate is None else (validate(trajectory[0]),) + tuple(r.check.cost for r in records)
+    return Training(tuple(trajectory), tuple(history), tuple(records), history_val)
 
 
 def _check_exact_size(params: Params, step: int, limits) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from typing import Optional
 
+from .early_stopping import EarlyStopping, validate_early_stopping
 from .errors import SpecError, UnsupportedError
 from .exercise_spec import ExerciseSpec
 from .limits import DEFAULT_LIMITS, Limits, exceeds, hint
@@ -72,6 +73,9 @@ class NetworkSpec:
     exercise: Optional[ExerciseSpec] = field(default=None, compare=False)  # the [exercise] table, if the spec has one
     dropout: Optional[DropoutSpec] = None  # the [dropout] table (derive/regularizers.py)
     batchnorm: Optional[BatchNormSpec] = None  # the [batchnorm] table, with gamma{l}/beta{l}
+    X_val: Matrix = ()  # [data] X_val, Y_val: validation samples, never trained on (their cost is watched)
+    Y_val: Matrix = ()
+    early_stopping: Optional[EarlyStopping] = None  # stop when the validation cost stops improving
     # the budgets this spec was loaded under; everything derived from it reads them here
     limits: Limits = field(default=DEFAULT_LIMITS, compare=False, repr=False)
 
@@ -115,7 +119,8 @@ def validate_work(spec: "NetworkSpec") -> None:
     if exceeds(kept, limits.trajectory):
         raise SpecError("steps", f"{steps:,} steps x {spec.n_parameters:,} parameters is {kept:,} numbers kept for the "
                                  f"document, more than {limits.trajectory:,}{hint(limits)}")
-    check_training_work("steps", steps, spec.n_parameters, spec.n_samples, limits)
+    # the validation cost after every step reads every validation sample too
+    check_training_work("steps", steps, spec.n_parameters, spec.n_samples + len(spec.X_val), limits)
 
 
 def check_training_work(field: str, steps: int, parameters: int, samples: int, limits: Limits) -> None:
@@ -199,6 +204,11 @@ def validate(spec: NetworkSpec) -> None:
     _check_matrix("data.X", spec.X, len(spec.X), layers[0], f"{layers[0]} inputs (layers[0])")
     _check_matrix("data.Y", spec.Y, len(spec.Y), layers[-1], f"{layers[-1]} outputs (layers[-1])")
     _check_targets(spec)
+    validate_early_stopping(spec)
+    if spec.X_val:
+        _check_matrix("data.X_val", spec.X_val, len(spec.X_val), layers[0], f"{layers[0]} inputs (layers[0])")
+        _check_matrix("data.Y_val", spec.Y_val, len(spec.Y_val), layers[-1], f"{layers[-1]} outputs (layers[-1])")
+        _check_targets(spec, spec.Y_val, "data.Y_val")
     if spec.learning_rate <= 0:
         raise SpecError("learning_rate", f"{float(spec.learning_rate)} must be greater than 0")
     if not isinstance(spec.steps, int) or spec.steps < 0:
@@ -226,18 +236,18 @@ def validate(spec: NetworkSpec) -> None:
             raise UnsupportedError("loss", f"{spec.loss} takes logarithms, so numbers = \"exact\" cannot be kept; use numbers = \"float\"")
 
 
-def _check_targets(spec: NetworkSpec) -> None:
+def _check_targets(spec: NetworkSpec, targets=None, where: str = "data.Y") -> None:
     if spec.loss == "squared_error":
         return
-    for s, row in enumerate(spec.Y, start=1):
+    for s, row in enumerate(spec.Y if targets is None else targets, start=1):
         if any(v < 0 or v > 1 for v in row):
-            raise SpecError(f"data.Y[{s}]", f"{spec.loss} targets must lie in [0, 1], got {[float(v) for v in row]}")
+            raise SpecError(f"{where}[{s}]", f"{spec.loss} targets must lie in [0, 1], got {[float(v) for v in row]}")
         if spec.loss == "cross_entropy" and sum(row) != 1:
-            raise SpecError(f"data.Y[{s}]", f"cross_entropy targets must sum to 1 (a distribution), got {float(sum(row))}")
+            raise SpecError(f"{where}[{s}]", f"cross_entropy targets must sum to 1 (a distribution), got {float(sum(row))}")
 
 
 # the numbers and names of a spec; everything else is its structure
-_NUMBERS = frozenset({"weights", "biases", "X", "Y", "title", "name", "learning_rate", "steps"})
+_NUMBERS = frozenset({"weights", "biases", "X", "Y", "X_val", "Y_val", "title", "name", "learning_rate", "steps"})
 
 
 def structure(spec: NetworkSpec) -> tuple:

@@ -5,6 +5,8 @@
     clipping (torch.nn.utils.clip_grad_norm_): n_t = ||(g_t of every moving parameter)||_2, the global norm;
         c_t = min(1, max_grad_norm / (n_t + 1e-6));  g_t <- c_t g_t
     theta_t, state_t = rule(theta_{t-1}, g_t, state_{t-1})
+    with validation data: V_t = J(theta_t) on [data] X_val, Y_val, and early stopping's decision
+        (derive/early_stopping.py): stop after step t when `patience` steps in a row improved on nothing
 
 Training (derive/evaluate.py), `nnsteps train`, the worked update and `check`'s recomputations all step
 through `update` and `descend`; the rule itself is a row of derive/optim/.
@@ -17,12 +19,14 @@ from typing import Any, Callable, Iterator, Mapping, Optional
 
 import numpy as np
 
+from .early_stopping import WATCH, Check, check
 from .netspec import NetworkSpec
 from .optim import UpdateRule
 from .regularizers import step_masks
 
 # (params, X, Y) -> {"W1": dJ/dW1, ...}; with dropout (params, X, Y, masks), the step's masks {"x1": ...}
 Gradients = Callable[..., Mapping]
+Validate = Callable[[Mapping], Any]  # params -> the validation cost J(params; X_val, Y_val)
 CLIP_EPS = 1e-6  # torch's clip_grad_norm_: max_norm / (total_norm + 1e-6)
 
 
@@ -95,15 +99,18 @@ class StepRecord:
     state: Mapping[str, Mapping[str, Any]]  # parameter -> {state name -> array} after the step (m-hat, v-hat too)
     params: Mapping[str, Any]  # after the step
     masks: Optional[Mapping[str, Any]] = None  # the step's dropout masks {"x1": one 0/1 row per sample of the batch}
+    check: Optional[Check] = None  # with validation data: V_t and early stopping's decision after the step
 
 
 Clip = Callable[[Mapping, list, Any], tuple]  # (grads, moving names, max_norm) -> (clipped grads, Clipping)
 
 
 def train_steps(gradients: Gradients, rule: UpdateRule, params: Mapping, X, Y, spec: NetworkSpec,
-                steps: int | None = None, clipper: Clip = clip) -> Iterator[StepRecord]:
-    """Every step in full: mini-batches in order, gradient, clipping, the rule's state carried from step to step."""
+                steps: int | None = None, clipper: Clip = clip, validate: Validate | None = None) -> Iterator[StepRecord]:
+    """Every step in full: mini-batches in order, gradient, clipping, the rule's state carried from step to step;
+    with `validate`, the validation cost after each step, and no step after the one early stopping stops at."""
     steps = spec.steps if steps is None else steps
+    stopping, watched = spec.early_stopping or WATCH, None
     moving = moves(spec)
     names = [name for name in params if moving(name)]
     stepper = _Flat(rule, params, names) if rule.ELEMENTWISE and names else _PerParameter(rule, params, moving)
@@ -117,7 +124,11 @@ def train_steps(gradients: Gradients, rule: UpdateRule, params: Mapping, X, Y, s
         else:
             used = grads
         params, state = stepper(params, used)
-        yield StepRecord(t, rows, grads, clipping, state, params, drawn)
+        if validate is not None:
+            watched = check(stopping, watched, t, validate(params))
+        yield StepRecord(t, rows, grads, clipping, state, params, drawn, watched)
+        if watched is not None and watched.stop:
+            return
 
 
 class _PerParameter:
@@ -179,7 +190,7 @@ class _SplitState(Mapping):
 
 
 def descend(gradients: Gradients, rule: UpdateRule, params: Mapping, X, Y, spec: NetworkSpec,
-            steps: int | None = None) -> Iterator[dict]:
-    """The parameters after each step."""
-    for record in train_steps(gradients, rule, params, X, Y, spec, steps):
+            steps: int | None = None, validate: Validate | None = None) -> Iterator[dict]:
+    """The parameters after each step (up to the step early stopping stops at)."""
+    for record in train_steps(gradients, rule, params, X, Y, spec, steps, validate=validate):
         yield record.params

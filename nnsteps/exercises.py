@@ -353,7 +353,7 @@ def quantity_tex(ctx, q) -> tuple[str, str]:
     symbol = net.w(q.layer, *q.indices) if q.kind in ("W", "dW") else net.b(q.layer, k)
     if q.kind in ("dW", "db"):
         return ctx.partial(ctx.J, symbol), "batch gradient"
-    steps = ctx.spec.steps
+    steps = len(ctx.d.training.steps)  # early stopping may end before spec.steps
     return ctx.tex(symbol), (f"after {steps} update{'s' if steps != 1 else ''}" if q.after else "given")
 
 
@@ -374,6 +374,6 @@ def _regularizer_tex(ctx, q, k, sample: str) -> tuple[str, str]:
     if gradient:
         return ctx.partial(ctx.J, symbol), ", ".join(filter(None, [words, sample]))
     if q.kind in ("gamma", "beta"):
-        steps = ctx.spec.steps
+        steps = len(ctx.d.training.steps)
         return symbol, (f"after {steps} update{'s' if steps != 1 else ''}" if q.after else "given")
     return symbol, ", ".join(filter(None, [words, sample]))

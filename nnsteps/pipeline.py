@@ -45,8 +45,9 @@ def _figures(derivation: Derivation, example, notation: str, digits: int = 6) ->
     static = network_svg(derivation, printer_labels=labels, digits=digits, deltas=True)  # Markdown: no toggle
     tikz = {"diagram": network_tikz(derivation)}
     if len(example.history) > 2:
-        svg["cost-plot"] = cost_plot_svg(example.history)
-        tikz["cost-plot"] = cost_plot_tikz(example.history)
+        marks = {"validation": example.history_val, "stop": example.stopped_at, "best": example.best_step}
+        svg["cost-plot"] = cost_plot_svg(example.history, **marks)
+        tikz["cost-plot"] = cost_plot_tikz(example.history, **marks)
     for name, (drawn_svg, drawn_tikz) in path_figures(derivation.spec, example).items():
         svg[name], tikz[name] = drawn_svg, drawn_tikz
     return {"svg": svg, "tikz": tikz, "static-diagram": static}

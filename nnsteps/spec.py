@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 
+from .derive.early_stopping import EarlyStopping
 from .derive.errors import SpecError
 from .derive.exercise_spec import ExerciseSpec
 from .derive.limits import DEFAULT_LIMITS, Limits, exceeds
@@ -20,7 +21,7 @@ from .input_text import parse_toml, read_mapping as _read_mapping
 TOP_LEVEL = {
     "title", "name", "layers", "activations", "output", "loss", "half", "reduction", "learning_rate",
     "steps", "batch_size", "update_biases", "numbers", "alpha", "parameters", "init", "data", "custom", "exercise",
-    "optimizer", "max_grad_norm", "regularization",
+    "optimizer", "max_grad_norm", "regularization", "early_stopping",
     "dropout", "batchnorm",
 }
 INIT_FIELDS = {"scheme", "scale", "seed", "decimals"}
@@ -81,11 +82,12 @@ def spec_from_mapping(mapping: Mapping, default_name: str = "network", limits: L
     data = mapping["data"]
     if not isinstance(data, Mapping):
         raise SpecError("data", "must be a table with X and Y")
-    check_keys(data, {"X", "Y"}, "data")
+    check_keys(data, {"X", "Y", "X_val", "Y_val"}, "data")
     for key in ("X", "Y"):
         if key not in data:
             raise SpecError(f"data.{key}", "missing; give one row per sample")
     X, Y = matrix(data["X"], "data.X", limits), matrix(data["Y"], "data.Y", limits)
+    validation = {key: matrix(data[key], f"data.{key}", limits) for key in ("X_val", "Y_val") if key in data}
     custom = mapping.get("custom", {})
     if not isinstance(custom, Mapping):
         raise SpecError("custom", "must be a table with expression = \"...\"")
@@ -103,7 +105,7 @@ def spec_from_mapping(mapping: Mapping, default_name: str = "network", limits: L
         alpha=number(mapping.get("alpha", Decimal("0.01")), "alpha", limits),
         custom_expression=custom.get("expression"), init=init, exercise=_exercise(mapping), limits=limits,
         **_training(mapping, limits),
-        dropout=dropout_table(mapping, layers, len(X), limits), batchnorm=batchnorm,
+        dropout=dropout_table(mapping, layers, len(X), limits), batchnorm=batchnorm, **validation,
     )
 
 
@@ -122,6 +124,8 @@ def _training(mapping: Mapping, limits: Limits) -> dict:
         result["optimizer"] = OptimizerSpec(name, settings)
     if "max_grad_norm" in mapping:
         result["max_grad_norm"] = number(mapping["max_grad_norm"], "max_grad_norm", limits)
+    if "early_stopping" in mapping:
+        result["early_stopping"] = _early_stopping(mapping["early_stopping"], limits)
     if "regularization" in mapping:
         table = mapping["regularization"]
         if not isinstance(table, Mapping):
@@ -130,6 +134,20 @@ def _training(mapping: Mapping, limits: Limits) -> dict:
         if "l2" in table:
             result["l2"] = number(table["l2"], "regularization.l2", limits)
     return result
+
+
+def _early_stopping(table: Any, limits: Limits) -> EarlyStopping:
+    """early_stopping = { patience = N, min_delta = d }: min_delta 0 unless given; derive/early_stopping.py checks them."""
+    if not isinstance(table, Mapping):
+        raise SpecError("early_stopping", "must be a table: { patience = 3, min_delta = 0.001 }")
+    check_keys(table, {"patience", "min_delta"}, "early_stopping")
+    if "patience" not in table:
+        raise SpecError("early_stopping.patience", "missing; the number of steps without improvement before stopping")
+    patience = table["patience"]
+    if isinstance(patience, bool) or not isinstance(patience, int):
+        raise SpecError("early_stopping.patience", f"{short(patience)} must be a whole number of at least 1")
+    check_whole(patience, "early_stopping.patience", limits)
+    return EarlyStopping(patience, number(table.get("min_delta", 0), "early_stopping.min_delta", limits))
 
 
 def _setting(value: Any, where: str, limits: Limits):

@@ -70,6 +70,9 @@ def spec_to_mapping(spec: NetworkSpec) -> dict:
             value if isinstance(value, bool) else _number(value) for key, value in spec.optimizer.settings}}
     if spec.l2:
         mapping["regularization"] = {"l2": _number(spec.l2)}
+    if spec.early_stopping is not None:
+        mapping["early_stopping"] = {"patience": spec.early_stopping.patience,
+                                     "min_delta": _number(spec.early_stopping.min_delta)}
     parameters = {}
     for l in range(1, spec.depth + 1):
         parameters[f"W{l}"] = [[_number(v) for v in row] for row in spec.weights[l - 1]]
@@ -79,6 +82,9 @@ def spec_to_mapping(spec: NetworkSpec) -> dict:
     mapping.update(_regularizer_tables(spec))
     mapping["data"] = {"X": [[_number(v) for v in row] for row in spec.X],
                        "Y": [[_number(v) for v in row] for row in spec.Y]}
+    if spec.X_val:  # the validation samples early stopping watches
+        mapping["data"]["X_val"] = [[_number(v) for v in row] for row in spec.X_val]
+        mapping["data"]["Y_val"] = [[_number(v) for v in row] for row in spec.Y_val]
     return mapping
 
 

@@ -45,12 +45,18 @@ def derivation_table(d: Derivation, sample: int = 1, digits: int = 6) -> str:
     gradient_names = [f"dW{l}[{i},{j}]" for l in range(L, 0, -1) for i in range(1, sizes[l - 1] + 1) for j in range(1, sizes[l] + 1)]
     gradient_names += [f"db{l}[{j}]" for l in range(L, 0, -1) for j in range(1, sizes[l] + 1)]
     section(f"Batch gradients ({reduction})", gradient_names)
-    lines.append(f"Update: learning rate {fmt(spec.learning_rate)}, {spec.steps} step{'s' if spec.steps != 1 else ''}"
+    taken = len(d.training.steps)  # spec.steps, or fewer when early stopping ended training
+    lines.append(f"Update: learning rate {fmt(spec.learning_rate)}, {taken} step{'s' if taken != 1 else ''}"
                  + ("" if spec.update_biases else ", biases fixed"))
     for name in [n[1:] for n in gradient_names]:
         lines.append(f"  {name:<10}  {fmt(d.value(name))} -> {fmt(d.value(name + '@after'))}")
     lines.append("")
     lines.append("Cost history: " + ", ".join(fmt(c) for c in d.training.history))
+    if d.training.history_val:
+        lines.append("Validation cost history: " + ", ".join(fmt(c) for c in d.training.history_val))
+        stopped = d.training.stopped_at
+        lines.append(f"Stopped early after step {stopped}; best validation cost at step {d.training.best_step}"
+                     if stopped is not None else f"Best validation cost at step {d.training.best_step}")
     lines.append(_check_line(d))
     return "\n".join(lines)
 

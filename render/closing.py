@@ -52,9 +52,10 @@ def update_section(ctx: Context, parameters_of, work_steps=None) -> Section:
             steps.append(explainer.matrix_step(ctx, kind, l, d.params[key], np.asarray(gradients[key]),
                                                d.training.trajectory[1][key]))
         items.append(Group(f"update-layer-{l}", text(f"Layer {l}"), tuple(steps)))
-    if spec.steps > 1:
+    taken = len(d.training.steps)  # spec.steps, or fewer when early stopping ended training
+    if taken > 1:
         history = d.training.history
-        items.append(Paragraph(text(f"After {spec.steps} steps the cost went from ", M(ctx.num(ctx.number(history[0]))),
+        items.append(Paragraph(text(f"After {taken} steps the cost went from ", M(ctx.num(ctx.number(history[0]))),
                                     " to ", M(ctx.num(ctx.number(history[-1]))), " (the cost of all samples before each step):")))
         rows = tuple((text(str(t)), text(M(ctx.num(ctx.number(c))))) for t, c in enumerate(history))
         items.append(Table((text("Step"), text("Cost ", M(ctx.J))), rows, "rr"))

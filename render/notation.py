@@ -120,6 +120,8 @@ def training_sentence(ctx: Context):
     spec = ctx.spec
     method = "gradient descent" if spec.optimizer.name == "sgd" and not spec.optimizer.settings else spec.optimizer.name
     steps = f"{spec.steps} step{'s' if spec.steps != 1 else ''} of {method}"
+    if spec.early_stopping is not None:
+        steps = f"at most {steps}, stopped early on the validation cost (patience {spec.early_stopping.patience})"
     steps += f", clipped to the gradient norm {float(spec.max_grad_norm):g}" if spec.max_grad_norm is not None else ""
     steps += f", with the L2 term λ = {float(spec.l2):g}" if spec.l2 else ""
     if spec.batch_size and spec.batch_size < spec.n_samples:

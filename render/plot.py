@@ -25,9 +25,11 @@ def _ticks(low: float, high: float, count: int = 4) -> list[float]:
     return ticks
 
 
-def _scale(history) -> tuple:
+def _scale(history, others=()) -> tuple:
+    """(values, low, high, x, y): the curve's values and the axes, ranging over `others` (a second curve) too."""
     values = [float(v) for v in history]
-    low, high = min(values), max(values)
+    shown = [v for v in values + [float(v) for v in others] if math.isfinite(v)] or [0.0]
+    low, high = min(shown), max(shown)
     if high - low < 1e-12 * max(1.0, abs(high)):
         low, high = low - 0.5 * max(1.0, abs(low)) * 1e-3, high + 0.5 * max(1.0, abs(high)) * 1e-3
     pad = 0.05 * (high - low)
@@ -45,9 +47,16 @@ def _labelled_steps(values) -> range:
     return range(0, steps + 1, max(1, math.ceil(steps / 10)))
 
 
-def cost_plot_svg(history, title: str = "Cost after each step") -> str:
-    """A self-contained <svg> line plot of the cost against the step."""
-    values, low, high, x, y = _scale(history)
+# the validation curve (dashed) and the early-stopping mark: SVG colour, TikZ colour
+VALIDATION = ("#c0392b", "red!70!black")
+STOP = ("#5f6b7a", "gray")
+
+
+def cost_plot_svg(history, title: str = "Cost after each step", validation=(), stop=None, best=None) -> str:
+    """A self-contained <svg> line plot of the cost against the step; with `validation`, the validation cost
+    dashed beside it, a legend and the y label, with `stop`, a vertical mark at the step training stopped after,
+    and with `best`, a ring on the best validation cost counted."""
+    values, low, high, x, y = _scale(history, validation)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="cost-plot" viewBox="0 0 {WIDTH:g} {HEIGHT:g}" '
              f'width="{WIDTH:g}" height="{HEIGHT:g}" role="img" aria-label="{title}">',
              f'<title>{title}</title>',
@@ -61,6 +70,8 @@ def cost_plot_svg(history, title: str = "Cost after each step") -> str:
         parts.append(f'<text x="{x(t):.2f}" y="{HEIGHT - BOTTOM + 16:g}" text-anchor="middle" font-size="11">{t}</text>')
     parts.append(f'<text x="{LEFT + (WIDTH - LEFT - RIGHT) / 2:g}" y="{HEIGHT - 6:g}" text-anchor="middle" '
                  'font-size="12">step</text>')
+    if validation:
+        parts += _validation_svg(validation, stop, best, x, y)
     points = " ".join(f"{x(t):.2f},{y(v):.2f}" for t, v in enumerate(values))
     parts.append(f'<polyline points="{points}" fill="none" stroke="#2c5b82" stroke-width="2"/>')
     for t, v in enumerate(values):
@@ -70,9 +81,38 @@ def cost_plot_svg(history, title: str = "Cost after each step") -> str:
     return "\n".join(parts) + "\n"
 
 
-def cost_plot_tikz(history) -> str:
+def _validation_svg(validation, stop, best, x, y) -> list:
+    """The y label, the stop mark, the dashed validation curve with its points, the best one ringed, the legend."""
+    colour, grey = VALIDATION[0], STOP[0]
+    parts = [f'<text transform="translate(14 {TOP + (HEIGHT - TOP - BOTTOM) / 2:g}) rotate(-90)" text-anchor="middle" '
+             'font-size="12">cost</text>']
+    if stop is not None:
+        parts.append(f'<line x1="{x(stop):.2f}" y1="{TOP:g}" x2="{x(stop):.2f}" y2="{HEIGHT - BOTTOM:g}" '
+                     f'stroke="{grey}" stroke-width="1.5" stroke-dasharray="2 3"/>')
+        parts.append(f'<text x="{x(stop):.2f}" y="{TOP - 4:g}" text-anchor="end" font-size="11" '
+                     f'fill="{grey}">stopped after step {stop}</text>')  # above the frame: clear of every curve
+    right = WIDTH - RIGHT - 8
+    points = " ".join(f"{x(t):.2f},{y(float(v)):.2f}" for t, v in enumerate(validation))
+    parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2" stroke-dasharray="6 4"/>')
+    parts += [f'<circle cx="{x(t):.2f}" cy="{y(float(v)):.2f}" r="3" fill="{colour}"><title>step {t}: validation '
+              f'{format_number(float(v), 6)}</title></circle>' for t, v in enumerate(validation)]
+    if best is not None:
+        bx, by = x(best), y(float(validation[best]))
+        parts.append(f'<circle cx="{bx:.2f}" cy="{by:.2f}" r="7" fill="none" stroke="{colour}" stroke-width="1.5"/>')
+        ly = TOP + 62  # its key: a third legend row
+        parts.append(f'<circle cx="{right - 88:g}" cy="{ly - 4:g}" r="6" fill="none" stroke="{colour}" stroke-width="1.5"/>')
+        parts.append(f'<text x="{right - 70:g}" y="{ly:g}" font-size="11">best (step {best})</text>')
+    for row, (label, dash, stroke) in enumerate((("training", "", "#2c5b82"), ("validation", ' stroke-dasharray="6 4"', colour))):
+        ly = TOP + 30 + 16 * row
+        parts.append(f'<line x1="{right - 100:g}" y1="{ly - 4:g}" x2="{right - 76:g}" y2="{ly - 4:g}" stroke="{stroke}" '
+                     f'stroke-width="2"{dash}/>')
+        parts.append(f'<text x="{right - 70:g}" y="{ly:g}" font-size="11">{label}</text>')
+    return parts
+
+
+def cost_plot_tikz(history, validation=(), stop=None, best=None) -> str:
     """The same plot as a tikzpicture (core TikZ only), 1 SVG unit = 0.02 cm."""
-    values, low, high, x, y = _scale(history)
+    values, low, high, x, y = _scale(history, validation)
     cm = lambda v: f"{v * 0.02:.3f}"  # noqa: E731
     flip = lambda v: f"{(HEIGHT - v) * 0.02:.3f}"  # noqa: E731
     lines = [r"\begin{tikzpicture}[font=\footnotesize]",
@@ -84,12 +124,39 @@ def cost_plot_tikz(history) -> str:
     for t in _labelled_steps(values):
         lines.append(rf"\node[anchor=north] at ({cm(x(t))},{flip(HEIGHT - BOTTOM + 2)}) {{{t}}};")
     lines.append(rf"\node at ({cm(LEFT + (WIDTH - LEFT - RIGHT) / 2)},{flip(HEIGHT - 8)}) {{step}};")
+    if validation:
+        lines += _validation_tikz(validation, stop, best, x, y, cm, flip)
     points = " -- ".join(f"({cm(x(t))},{flip(y(v))})" for t, v in enumerate(values))
     lines.append(rf"\draw[thick, blue!60!black] {points};")
     for t, v in enumerate(values):
         lines.append(rf"\fill[blue!60!black] ({cm(x(t))},{flip(y(v))}) circle (1.5pt);")
     lines.append(r"\end{tikzpicture}")
     return "\n".join(lines) + "\n"
+
+
+def _validation_tikz(validation, stop, best, x, y, cm, flip) -> list:
+    """The same marks as _validation_svg in TikZ."""
+    colour, grey = VALIDATION[1], STOP[1]
+    lines = [rf"\node[rotate=90] at ({cm(14)},{flip(TOP + (HEIGHT - TOP - BOTTOM) / 2)}) {{cost}};"]
+    if stop is not None:
+        lines.append(rf"\draw[{grey}, dotted, thick] ({cm(x(stop))},{flip(TOP)}) -- ({cm(x(stop))},{flip(HEIGHT - BOTTOM)});")
+        lines.append(rf"\node[anchor=south east, text={grey}] at ({cm(x(stop))},{flip(TOP - 1)}) "
+                     rf"{{stopped after step {stop}}};")
+    right = WIDTH - RIGHT - 28  # TeX's labels run wider than the SVG's
+    points = " -- ".join(f"({cm(x(t))},{flip(y(float(v)))})" for t, v in enumerate(validation))
+    lines.append(rf"\draw[thick, dashed, {colour}] {points};")
+    lines += [rf"\fill[{colour}] ({cm(x(t))},{flip(y(float(v)))}) circle (1.5pt);" for t, v in enumerate(validation)]
+    if best is not None:
+        bx, by = cm(x(best)), flip(y(float(validation[best])))
+        lines.append(rf"\draw[{colour}] ({bx},{by}) circle (3.5pt);")
+        ly = TOP + 58  # its key: a third legend row
+        lines.append(rf"\draw[{colour}] ({cm(right - 88)},{flip(ly)}) circle (3pt);")
+        lines.append(rf"\node[anchor=west] at ({cm(right - 72)},{flip(ly)}) {{best (step {best})}};")
+    for row, (label, style) in enumerate((("training", "blue!60!black"), ("validation", f"dashed, {colour}"))):
+        ly = TOP + 26 + 16 * row
+        lines.append(rf"\draw[thick, {style}] ({cm(right - 100)},{flip(ly)}) -- ({cm(right - 76)},{flip(ly)});")
+        lines.append(rf"\node[anchor=west] at ({cm(right - 72)},{flip(ly)}) {{{label}}};")
+    return lines
 
 
 COLOURS = (("#2c5b82", "blue!60!black"), ("#b4441b", "red!70!black"), ("#2e7d32", "green!50!black"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Optional
 
 
 class M(str):
@@ -187,3 +187,6 @@ class WorkedExample:
     sections: tuple
     exercises: tuple
     history: tuple = field(default=())  # full-data cost before each step and after the last
+    history_val: tuple = field(default=())  # with validation data: its cost at the same steps
+    stopped_at: Optional[int] = None  # the step early stopping ended training after
+    best_step: Optional[int] = None  # with validation data: the step of the best validation cost counted

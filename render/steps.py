@@ -13,6 +13,7 @@ import numpy as np
 from ..derive.derivation import Derivation
 from ..derive.errors import SpecError, UnsupportedError
 from .backward import backward_matrix_section, hidden_section, output_section
+from .early_stopping import with_validation
 from .closing import update_section, verification_section
 from .training import side_by_side_rules
 from .context import Context
@@ -90,7 +91,7 @@ def worked_example(derivation: Derivation, notation: str = "tutorial", detail: s
         hidden_section(ctx, pick.parameters, pick.deltas),
         regularizer_section(ctx, 0),
         backward_matrix_section(ctx),
-        side_by_side_rules(ctx, update_section(ctx, pick.parameters, work_steps), curves),
+        side_by_side_rules(ctx, with_validation(ctx, update_section(ctx, pick.parameters, work_steps)), curves),
         verification_section(ctx),
     )
     tasks = exercises(ctx)
@@ -106,6 +107,9 @@ def worked_example(derivation: Derivation, notation: str = "tutorial", detail: s
         sections=sections,
         exercises=tasks,
         history=tuple(float(c) for c in derivation.training.history),
+        history_val=tuple(float(c) for c in derivation.training.history_val),
+        stopped_at=derivation.training.stopped_at,
+        best_step=derivation.training.best_step,
     )
 
 

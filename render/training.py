@@ -104,12 +104,13 @@ def _step_group(ctx: Context, t: int, explainer, entries) -> Group:
 
 def training_section(ctx: Context, number: int = 7, chosen=None) -> Section:
     spec, d = ctx.spec, ctx.d
+    taken = len(d.training.steps)  # spec.steps, or fewer when early stopping ended training
     if chosen == "all":
-        chosen = range(1, spec.steps + 1)
+        chosen = range(1, taken + 1)
     elif chosen is not None:
         for t in chosen:
-            if not 1 <= t <= spec.steps:
-                raise SpecError("--work-steps", f"step {t} is out of range 1..{spec.steps}")
+            if not 1 <= t <= taken:
+                raise SpecError("--work-steps", f"step {t} is out of range 1..{taken}")
     explainer = update_explainer(d.rule.name)
     items: list = list(explainer.training_intro(ctx) if d.rule.state_names() or d.rule.name != "sgd"
                        else explainer.intro(ctx))
@@ -123,7 +124,7 @@ def training_section(ctx: Context, number: int = 7, chosen=None) -> Section:
     moving = lambda name: name[0] == "W" or spec.update_biases  # noqa: E731
     if not spec.update_biases:
         items.append(Paragraph(text("The biases are kept fixed; only the weights move.")))
-    worked = worked_steps(spec.steps, chosen)
+    worked = worked_steps(taken, chosen)
     items.append(Paragraph(text(f"Each step below works one entry of every trained matrix; the other entries follow "
                                 f"the same formulas. Steps {', '.join(map(str, worked))} are worked in full.")))
     entries = _entries(ctx, moving)

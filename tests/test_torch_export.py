@@ -18,7 +18,7 @@ from nnsteps.derive.errors import UnsupportedError
 from nnsteps.derive.torch_export import torch_script
 from nnsteps.spec import load_spec, spec_from_mapping
 
-BUILT_IN = ("tutorial", "tanh-sigmoid", "xor-softmax", "chain")
+BUILT_IN = ("tutorial", "tanh-sigmoid", "xor-softmax", "chain", "early-stopping")
 
 VARIANTS = {
     # leaky ReLU and a custom activation, binary cross-entropy, frozen biases, mini-batches over several steps
@@ -74,7 +74,7 @@ def test_built_in_examples_agree_with_torch(name, tmp_path, require_tools):
     # the costs are those `nnsteps train` prints, step by step
     printed = []
     gradient_descent(derive(load_spec(name)), load_spec(name).steps, every=1, say=printed.append)
-    assert printed and [line for line in out.splitlines() if line.startswith("Iteration")] == printed
+    assert printed and [line for line in out.splitlines() if line.startswith(("Iteration", "stopped early"))] == printed
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))

@@ -187,6 +187,14 @@ def _pass(recipe: Recipe, kernels: HandKernels, params, X, Y, put=None, masks=No
     return run
 
 
+def _validation(recipe: Recipe, kernels: HandKernels, spec):
+    """With validation data: params -> its cost by the person's method (early stopping watches it), else None."""
+    if not spec.X_val:
+        return None
+    X_val, Y_val = np.asarray(spec.X_val, dtype=float), np.asarray(spec.Y_val, dtype=float)
+    return lambda params: float(_pass(recipe, kernels, params, X_val, Y_val).value("J"))
+
+
 def _gradients(run: passes.ArrayRun) -> dict:
     """The recorded parameter gradients, in the order the reverse loop recorded them."""
     return {layer: value for (kind, layer), value in run.values.items() if kind == "grad"}
@@ -219,7 +227,8 @@ def recompute(problem: Problem, rewrite: Optional[Rewrite] = None, overrides: Op
 
     after, records = dict(params), []
     with np.errstate(all="ignore"):
-        for record in train_steps(step_gradients, recipe.rule, after, problem.X, Y, spec, clipper=recipe.clip):
+        for record in train_steps(step_gradients, recipe.rule, after, problem.X, Y, spec, clipper=recipe.clip,
+                                  validate=_validation(recipe, kernels, spec)):
             records.append(record)
             after = record.params
     after = {name: value.copy() for name, value in after.items()} if records else after

@@ -43,39 +43,61 @@ def _gradient_function(derivation, compiled):
 
 
 def gradient_descent(derivation, steps: int, every: int = 100, say=None):
-    """Parameters after `steps` iterations of theta <- theta - eta dJ/dtheta; prints the full-data cost every `every`."""
+    """Parameters after `steps` iterations of the spec's update rule (fewer when early stopping stops them); prints the
+    full-data cost every `every` (and the validation cost beside it), then the stop."""
     import numpy as np
 
-    from ..derive.errors import NumericalError
     from ..derive.evaluate import CompiledNetwork
     from ..derive.optim import build_rule
-    from ..derive.training import descend
+    from ..derive.training import train_steps
 
     spec = derivation.spec
     compiled = derivation.compiled if not derivation.exact else CompiledNetwork(derivation.net, derivation.backprop)
     gradients = _gradient_function(derivation, compiled)
     params = {name: np.array(value, dtype=float) for name, value in derivation.params.items()}
     X, Y = np.asarray(derivation.X, dtype=float), np.asarray(derivation.Y, dtype=float)
+    X_val, Y_val = np.asarray(spec.X_val, dtype=float), np.asarray(spec.Y_val, dtype=float)
+    validate = (lambda p: float(compiled.cost(p, X_val, Y_val))) if spec.X_val else None  # noqa: E731
     rule = build_rule(spec)
     iterations, say = _progress(steps) if say is None else (range(steps), say)
+    report = _reporter(compiled, X, Y, validate, spec, say)
+    costs, record, taken = [report(0, params)], None, 0
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence shows as a non-finite cost at the next report
+        # the spec's update rule on its mini-batches (derive/training.py), reporting every `every` steps
+        for i, record in zip(iterations, train_steps(gradients, rule, params, X, Y, spec, steps, validate=validate)):
+            params, taken = record.params, i + 1
+            if every and taken % every == 0 and taken < steps and not (record.check and record.check.stop):
+                costs.append(report(taken, params))
+    costs.append(report(taken, params, final=True))
+    if record is not None and record.check is not None and record.check.stop:
+        say(stop_message(record.check, spec.early_stopping))
+    return params, costs
 
-    def report(i: int, final: bool = False) -> float:
+
+def _reporter(compiled, X, Y, validate, spec, say):
+    """report(i, params): print the full-data cost (and the validation cost) at iteration i, refusing divergence."""
+    import numpy as np
+
+    from ..derive.errors import NumericalError
+
+    def report(i: int, params, final: bool = False) -> float:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             cost = float(compiled.cost(params, X, Y))
+            beside = "" if validate is None else f", validation = {validate(params):.6f}"
         if not np.isfinite(cost):
             raise NumericalError("learning_rate", f"the cost is {cost} by iteration {i}: gradient descent diverged; "
                                                   f"lower learning_rate ({float(spec.learning_rate):g})")
-        say(f"Iteration {i}: Loss = {cost:.6f}" + (" (final)" if final else ""))
+        say(f"Iteration {i}: Loss = {cost:.6f}{beside}" + (" (final)" if final else ""))
         return cost
 
-    costs = [report(0)]
-    with np.errstate(over="ignore", invalid="ignore"):  # divergence shows as a non-finite cost at the next report
-        # the spec's update rule on its mini-batches (derive/training.py), reporting every `every` steps
-        for i, params in zip(iterations, descend(gradients, rule, params, X, Y, spec, steps)):
-            if every and (i + 1) % every == 0 and i + 1 < steps:
-                costs.append(report(i + 1))
-    costs.append(report(steps, final=True))
-    return params, costs
+    return report
+
+
+def stop_message(check, rule) -> str:
+    """The one line `train` prints when early stopping ends training (derive/early_stopping.py's rule)."""
+    return (f"stopped early after step {check.step}: validation cost did not improve by more than "
+            f"{float(rule.min_delta):g} for {rule.patience} step{'s' if rule.patience != 1 else ''}; "
+            f"best {float(check.best):.6f} at step {check.best_step}")
 
 
 def run(args) -> int:
@@ -96,6 +118,7 @@ def run(args) -> int:
         from ..files import write_output
 
         header = (f"{derivation.spec.title or derivation.spec.name}: trained by `nnsteps train` for {args.steps} steps "
+                  f"{'(or fewer: early stopping) ' if derivation.spec.early_stopping else ''}"
                   f"(learning rate {float(derivation.spec.learning_rate):g}); cost {costs[0]:.6g} -> {costs[-1]:.6g}")
         text = trained_toml(source_mapping(args.spec or "tutorial", limits), params, header)
         write_output(args.output, text)

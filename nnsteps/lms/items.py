@@ -114,8 +114,9 @@ def variant_item(derivation, asked, digits: int, variant: int) -> dict:
                           for value, m in mistakes[q.name]],
         })
     X, Y = derivation.X.tolist(), derivation.Y.tolist()
+    # the steps taken: spec.steps, or fewer when early stopping ended training
     given = {"X": [[float(v) for v in row] for row in X], "Y": [[float(v) for v in row] for row in Y],
-             "learning_rate": float(spec.learning_rate), "steps": spec.steps}
+             "learning_rate": float(spec.learning_rate), "steps": len(derivation.training.steps)}
     return {
         "variant": variant, "title": spec.title or spec.name, "digits": digits, "questions": questions,
         "given": given, "diagram": network_svg(derivation, given_only=True),
