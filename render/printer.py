@@ -9,6 +9,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.precedence import precedence as sympy_precedence
+from sympy.printing.precedence import precedence_traditional
 
 from ..derive.activations import ACTIVATIONS
 from ..derive.model import GENERIC_Z
@@ -228,6 +229,17 @@ class NotationPrinter(LatexPrinter):
             name = ACTIVATIONS[match.group(2)].latex + ("'" if match.group(1) else "")
             return rf"{name}\left({self.profile.matrix('Z', match.group(3))}\right)"
         return super()._print_MatrixSymbol(expr)
+
+    def _print_MatMul(self, expr):
+        # SymPy's, with the product's precedence and sign found once: each asks whether -(A B) is simpler, which
+        # canonicalizes a new matrix product (SymPy recomputes the precedence for every factor)
+        minus, level = expr.could_extract_minus_sign(), precedence_traditional(expr)
+        args = list(expr.args)
+        if minus:
+            args = args[1:] if args[0] == -1 else [-args[0], *args[1:]]
+        printed = " ".join(self._print(x) if isinstance(x, sp.Mul) and not isinstance(x, sp.MatMul)
+                           else self.parenthesize(x, level, False) for x in args)
+        return "- " + printed if minus else printed
 
     def _print_OneMatrix(self, expr):
         return rf"\mathbf{{1}}_{{{self._print(expr.shape[0])}}}"
