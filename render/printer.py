@@ -101,6 +101,21 @@ PROFILES = {
 }
 
 
+def _minus(expr: sp.MatMul) -> bool:
+    """expr.could_extract_minus_sign() of a matrix product: SymPy's test is `expr != -expr` and a negative number
+    first; the first half canonicalizes a new product (-A B), so it is asked only when the second half holds."""
+    first = expr.args[0]
+    return bool(first.is_Number and first.is_extended_negative) and expr.could_extract_minus_sign()
+
+
+def _traditional(item) -> int:
+    """SymPy's precedence_traditional; a matrix product that cannot shed a minus sign binds as a product (which is
+    what SymPy's precedence_Mul finds for it, after building -item)."""
+    if type(item) is sp.MatMul and not _minus(item):
+        return PRECEDENCE["Mul"]
+    return precedence_traditional(item)
+
+
 class NotationPrinter(LatexPrinter):
     """LaTeX of network expressions in a notation profile; with `values`, symbols print as their numbers."""
 
@@ -165,7 +180,10 @@ class NotationPrinter(LatexPrinter):
         # an indicator 1[...] or max{0, ...} is already delimited
         if isinstance(item, sp.Piecewise) and self._print(item).startswith((r"\mathbf{1}\left[", r"\max")):
             return self._print(item)
-        return super().parenthesize(item, level, is_neg, strict)
+        # SymPy's rule, with a matrix product's precedence found cheaply (_traditional)
+        if (is_neg and strict) or _traditional(item) < level or (not strict and _traditional(item) <= level):
+            return self._add_parens(self._print(item))
+        return self._print(item)
 
     def _print_Heaviside(self, expr, exp=None):
         text = rf"\mathbf{{1}}\left[{self._print(expr.args[0])} > 0\right]"
@@ -231,9 +249,8 @@ class NotationPrinter(LatexPrinter):
         return super()._print_MatrixSymbol(expr)
 
     def _print_MatMul(self, expr):
-        # SymPy's, with the product's precedence and sign found once: each asks whether -(A B) is simpler, which
-        # canonicalizes a new matrix product (SymPy recomputes the precedence for every factor)
-        minus, level = expr.could_extract_minus_sign(), precedence_traditional(expr)
+        # SymPy's, with the product's sign and precedence found once and cheaply (SymPy finds them for every factor)
+        minus, level = _minus(expr), _traditional(expr)
         args = list(expr.args)
         if minus:
             args = args[1:] if args[0] == -1 else [-args[0], *args[1:]]
