@@ -26,6 +26,7 @@ class Context:
         self._numbers: dict = {}  # sample -> {symbol: number}
         self._printers: dict = {}  # sample -> printer substituting that sample's numbers
         self._values: dict = {}  # (expression, sample) -> number
+        self._tex: dict = {}  # expression -> its LaTeX
 
     @property
     def full(self) -> bool:
@@ -33,8 +34,14 @@ class Context:
 
     # -- symbols ------------------------------------------------------------
     def tex(self, expr) -> str:
-        """An expression in the notation."""
-        return self.printer.doprint(expr)
+        """An expression in the notation; each SymPy expression is printed once (a worked example prints ~100
+        different ones ~850 times; SymPy's equality is structural, so 2.0*x and 2*x stay apart)."""
+        if not isinstance(expr, sp.Basic):
+            return self.printer.doprint(expr)
+        printed = self._tex.get(expr)
+        if printed is None:
+            printed = self._tex[expr] = self.printer.doprint(expr)
+        return printed
 
     def s(self, kind: str, layer=None, *indices) -> str:
         """A scalar of the notation, also with letters: s("z", "l", "k")."""

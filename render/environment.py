@@ -22,6 +22,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from ..derive.errors import SpecError
 from .escape import Raw, html_text, md_code, md_escape, tex_escape
 from .mathml import display_math, inline_math
+from .templatecache import template_cache
 
 FORMATS = ("html", "tex", "md")
 MAX_REPEAT = 1_000_000  # longest text or list a template may make with `*`
@@ -130,8 +131,11 @@ def environment(fmt: str, templates: str | Path | None = None) -> SandboxedEnvir
 
 @functools.lru_cache(maxsize=None)
 def _packaged(fmt: str) -> SandboxedEnvironment:
-    """The packaged templates' environment, made once per process: its compiled templates serve every document."""
-    return _build(fmt, None)
+    """The packaged templates' environment, made once per process: its compiled templates serve every document,
+    and are kept between processes (render/templatecache.py)."""
+    env = _build(fmt, None)
+    env.bytecode_cache = template_cache(env)
+    return env
 
 
 def _build(fmt: str, folder: Path | None) -> SandboxedEnvironment:

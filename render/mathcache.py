@@ -37,8 +37,14 @@ def is_plain_mathml(markup: str) -> bool:
     return markup.startswith("<math") and markup.endswith("</math>") and _SAFE.fullmatch(markup) is not None
 
 
+def _key(latex: str, display: bool, filled: bool) -> str:
+    """"d|latex" (display) or "i|latex" (inline), KaTeX's own; "fd|…", "fi|…" filled in from the formula's shape."""
+    return ("f" if filled else "") + ("d|" if display else "i|") + latex
+
+
 class FormulaCache:
-    """`key` (versions) -> one JSON file of {"d|latex" or "i|latex": MathML}; read once, written when it grew."""
+    """`key` (versions) -> one JSON file of {"d|latex", "i|latex", "fd|latex" or "fi|latex": MathML}; read once,
+    written when it grew."""
 
     def __init__(self, key: str):
         base = folder()
@@ -53,18 +59,19 @@ class FormulaCache:
             return {}
         return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(data, dict) else {}
 
-    def get(self, latex: str, display: bool) -> str | None:
+    def get(self, latex: str, display: bool, filled: bool = False) -> str | None:
+        """KaTeX's MathML of the formula, or (filled) the one made from its shape's (render/mathml.py: mathml)."""
         if self.entries is None:
             self.entries = self._read()
-        markup = self.entries.get(("d|" if display else "i|") + latex)
+        markup = self.entries.get(_key(latex, display, filled))
         return markup if markup is not None and is_plain_mathml(markup) else None
 
-    def put(self, latex: str, display: bool, markup: str) -> None:
+    def put(self, latex: str, display: bool, markup: str, filled: bool = False) -> None:
         if self.path is None or not is_plain_mathml(markup):
             return  # an error (KaTeX's red source) is typeset again next time
         if self.entries is None:
             self.entries = self._read()
-        self.entries[("d|" if display else "i|") + latex] = markup
+        self.entries[_key(latex, display, filled)] = markup
         self.added += 1
 
     def save(self) -> None:

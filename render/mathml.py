@@ -176,6 +176,9 @@ def mathml(latex: str, display: bool = False) -> str:
     of one width, so every formula of the same shape is typeset by KaTeX once: `z^{(2)}_{1} = 0.04 \\times 0 + …`
     and all its siblings in this and later documents share one template. A number is one <mn> either way."""
     latex, display = str(latex), bool(display)
+    known = _cache().get(latex, display, filled=True)  # this very formula from an earlier run: no shape to find
+    if known is not None:
+        return known
     numbers, pieces, last = [], [], 0
     for match in _NUMBER.finditer(latex):
         sign, digits = match.group(1), match.group(2)
@@ -194,7 +197,10 @@ def mathml(latex: str, display: bool = False) -> str:
     shape = "".join(str(first + next(counter)) if piece is None else piece for piece in pieces)
     template = typeset(shape, display)
     filled = None if 'class="katex-error"' in template else _fill(template, numbers, first, width)
-    return typeset(latex, display) if filled is None else filled
+    if filled is None:
+        return typeset(latex, display)
+    _cache().put(latex, display, filled, filled=True)  # the same as typesetting it directly (tests/test_mathml.py)
+    return filled
 
 
 def save_cache() -> None:

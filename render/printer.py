@@ -9,6 +9,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.precedence import precedence as sympy_precedence
+from sympy.printing.precedence import precedence_traditional
 
 from ..derive.activations import ACTIVATIONS
 from ..derive.model import GENERIC_Z
@@ -100,6 +101,21 @@ PROFILES = {
 }
 
 
+def _minus(expr: sp.MatMul) -> bool:
+    """expr.could_extract_minus_sign() of a matrix product: SymPy's test is `expr != -expr` and a negative number
+    first; the first half canonicalizes a new product (-A B), so it is asked only when the second half holds."""
+    first = expr.args[0]
+    return bool(first.is_Number and first.is_extended_negative) and expr.could_extract_minus_sign()
+
+
+def _traditional(item) -> int:
+    """SymPy's precedence_traditional; a matrix product that cannot shed a minus sign binds as a product (which is
+    what SymPy's precedence_Mul finds for it, after building -item)."""
+    if type(item) is sp.MatMul and not _minus(item):
+        return PRECEDENCE["Mul"]
+    return precedence_traditional(item)
+
+
 class NotationPrinter(LatexPrinter):
     """LaTeX of network expressions in a notation profile; with `values`, symbols print as their numbers."""
 
@@ -164,7 +180,10 @@ class NotationPrinter(LatexPrinter):
         # an indicator 1[...] or max{0, ...} is already delimited
         if isinstance(item, sp.Piecewise) and self._print(item).startswith((r"\mathbf{1}\left[", r"\max")):
             return self._print(item)
-        return super().parenthesize(item, level, is_neg, strict)
+        # SymPy's rule, with a matrix product's precedence found cheaply (_traditional)
+        if (is_neg and strict) or _traditional(item) < level or (not strict and _traditional(item) <= level):
+            return self._add_parens(self._print(item))
+        return self._print(item)
 
     def _print_Heaviside(self, expr, exp=None):
         text = rf"\mathbf{{1}}\left[{self._print(expr.args[0])} > 0\right]"
@@ -228,6 +247,16 @@ class NotationPrinter(LatexPrinter):
             name = ACTIVATIONS[match.group(2)].latex + ("'" if match.group(1) else "")
             return rf"{name}\left({self.profile.matrix('Z', match.group(3))}\right)"
         return super()._print_MatrixSymbol(expr)
+
+    def _print_MatMul(self, expr):
+        # SymPy's, with the product's sign and precedence found once and cheaply (SymPy finds them for every factor)
+        minus, level = _minus(expr), _traditional(expr)
+        args = list(expr.args)
+        if minus:
+            args = args[1:] if args[0] == -1 else [-args[0], *args[1:]]
+        printed = " ".join(self._print(x) if isinstance(x, sp.Mul) and not isinstance(x, sp.MatMul)
+                           else self.parenthesize(x, level, False) for x in args)
+        return "- " + printed if minus else printed
 
     def _print_OneMatrix(self, expr):
         return rf"\mathbf{{1}}_{{{self._print(expr.shape[0])}}}"

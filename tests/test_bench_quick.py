@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
+pytestmark = pytest.mark.timing  # the bench's run (the module fixture) times the scaling: no other test meanwhile
 
 
 @pytest.fixture(scope="module")

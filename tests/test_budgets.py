@@ -134,6 +134,7 @@ def run_measured(args: list[str], cwd: Path) -> tuple[int, str, float, float]:
     return child.returncode, stderr, time.perf_counter() - start, usage.ru_maxrss / 1024
 
 
+@pytest.mark.timing  # wall time asserted: no other test runs meanwhile (tests/conftest.py)
 def test_every_hostile_input_is_refused_quickly_with_its_field(tmp_path):
     failures, worst = [], (0.0, 0.0)
     for index, (name, files, args, field) in enumerate(CASES):
@@ -222,6 +223,7 @@ def test_custom_expression_budgets_name_what_was_exceeded():
     assert _custom("((((z**8+1)**8+1)**8+1)**8+1)**8", NO_LIMITS).custom_expression  # parsed, not expanded
 
 
+@pytest.mark.timing  # wall time asserted: no other test runs meanwhile (tests/conftest.py)
 def test_parameter_and_work_budgets_are_checked_from_the_sizes():
     # [3000, 3000] would take 90 s to draw: refused from `layers` alone, before any weight is drawn
     start = time.perf_counter()
@@ -238,6 +240,7 @@ def test_parameter_and_work_budgets_are_checked_from_the_sizes():
                            "steps": 1000, "init": {}, "data": {"X": [[0] * 1000], "Y": [[1]]}})
 
 
+@pytest.mark.timing  # wall time asserted: no other test runs meanwhile (tests/conftest.py)
 def test_exact_training_stops_before_the_rationals_explode():
     mapping = {"layers": [2, 2, 1], "activations": "identity", "loss": "squared_error", "numbers": "exact",
                "steps": 40, "learning_rate": 0.1, "parameters": {"W1": [[0.5, 0.3], [0.2, 0.1]], "W2": [[0.5], [0.3]]},

@@ -1,6 +1,7 @@
 """Maths typeset at build time (render/mathml.py): KaTeX's MathML made smaller with the same layout, and the formula
 cache between runs (render/mathcache.py), which only ever saves time and cannot inject markup."""
 
+import json
 import os
 import re
 import subprocess
@@ -85,8 +86,10 @@ def test_documents_are_the_same_with_or_without_the_cache(tmp_path, cache):
         outputs.append((out / "chain.html").read_bytes())
     assert outputs[0] == outputs[1]
     if cache == "warm":
-        files = list((tmp_path / "cache").iterdir())
-        assert [f.name for f in files] == [f"mathml-katex{mathml.KATEX_VERSION}-{mathml.COMPACTION}.json"]
+        files = sorted((tmp_path / "cache").iterdir())  # the formulas, and the compiled templates (templatecache)
+        assert [f.name for f in files] == [f"mathml-katex{mathml.KATEX_VERSION}-{mathml.COMPACTION}.json", "templates"]
+        entries = json.loads(files[0].read_text(encoding="utf-8"))
+        assert any(k.startswith("fi|") for k in entries) and any(k.startswith("i|") for k in entries)
         assert re.search(rb"<math", outputs[0]) and files[0].stat().st_size > 1000
 
 

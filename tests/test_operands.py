@@ -186,3 +186,30 @@ def test_local_factors_are_parenthesized_as_before(hidden, output, loss):
     assert forms
     for form in forms:
         assert printer.factor(form) == _old_factor_tex(printer, form), form
+
+
+_A, _B, _C = (sp.MatrixSymbol(name, 2, 2) for name in "ABC")
+
+
+@settings(max_examples=150, deadline=None)
+@given(coefficient=st.sampled_from([1, -1, 2, -2, sp.Rational(-1, 2), sp.Rational(3, 4), sp.Symbol("t"),
+                                    -sp.Symbol("t")]),
+       factors=st.lists(st.sampled_from([_A, _B, _C, _A.T, _B + _C, -_C, sp.HadamardProduct(_A, _B), sp.OneMatrix(2, 2)]),
+                        min_size=2, max_size=4))
+def test_matrix_product_precedence_and_sign_are_sympys(coefficient, factors):
+    """The printer finds a matrix product's sign and precedence cheaply (render/printer.py: _minus, _traditional):
+    the same answers as SymPy's could_extract_minus_sign and precedence_traditional, and the same LaTeX."""
+    from sympy.printing.latex import LatexPrinter
+    from sympy.printing.precedence import precedence_traditional
+
+    from nnsteps.render.printer import NotationPrinter, _minus, _traditional
+
+    expr = sp.MatMul(coefficient, *factors)
+    if isinstance(expr, sp.MatMul):
+        assert _minus(expr) == expr.could_extract_minus_sign()
+    assert _traditional(expr) == precedence_traditional(expr)
+    printer = NotationPrinter("tutorial")  # SymPy's own methods, run on the same printer, print the same LaTeX
+    if isinstance(expr, sp.MatMul):
+        assert printer._print_MatMul(expr) == LatexPrinter._print_MatMul(printer, expr)
+    assert printer.parenthesize(expr, 50) == LatexPrinter.parenthesize(printer, expr, 50)
+    assert printer.parenthesize(expr, 40, strict=True) == LatexPrinter.parenthesize(printer, expr, 40, strict=True)
