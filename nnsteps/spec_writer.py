@@ -70,10 +70,21 @@ def spec_to_mapping(spec: NetworkSpec) -> dict:
             value if isinstance(value, bool) else _number(value) for key, value in spec.optimizer.settings}}
     if spec.l2:
         mapping["regularization"] = {"l2": _number(spec.l2)}
+    if spec.dropout is not None:  # the given masks; the seed draws the others again, the same
+        mapping["dropout"] = {"p": [_number(p) for p in spec.dropout.p], "seed": spec.dropout.seed,
+                              "masks": {f"x{l}": [[_number(v) for v in row] for row in mask]
+                                        for l, mask in spec.dropout.masks if l not in spec.dropout.drawn}}
+    bn = spec.batchnorm
+    if bn is not None:
+        mapping["batchnorm"] = {"layers": list(bn.layers), "eps": _number(bn.eps), "momentum": _number(bn.momentum)}
+    scales, shifts = (dict(bn.gamma), dict(bn.beta)) if bn is not None else ({}, {})
     parameters = {}
     for l in range(1, spec.depth + 1):
         parameters[f"W{l}"] = [[_number(v) for v in row] for row in spec.weights[l - 1]]
         parameters[f"b{l}"] = [_number(v) for v in spec.biases[l - 1]]
+        for kind, given in (("gamma", scales), ("beta", shifts)):
+            if l in given:
+                parameters[f"{kind}{l}"] = [_number(v) for v in given[l]]
     mapping["parameters"] = parameters
     mapping["data"] = {"X": [[_number(v) for v in row] for row in spec.X],
                        "Y": [[_number(v) for v in row] for row in spec.Y]}
@@ -89,6 +100,8 @@ def _toml_value(value) -> str:
         return toml_string(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):  # an inline table of plain keys (dropout masks: x1 = [[...]])
+        return "{ " + ", ".join(f"{key} = {_toml_value(v)}" for key, v in value.items()) + " }"
     raise TypeError(f"cannot write {value!r} as TOML")
 
 
