@@ -151,8 +151,9 @@ def _numbers(derivation) -> _Numbers:
                     [float(c) for c in derivation.training.history], running)
 
 
-def torch_script(derivation) -> str:
-    """Python source of a script that runs the network in PyTorch and checks it against nnsteps."""
+def torch_script(derivation, elide: bool = False) -> str:
+    """Python source of a script that runs the network in PyTorch and checks it against nnsteps (`elide`: the line of
+    nnsteps' numbers shortened, for a document)."""
     spec, rows = derivation.spec, build_rows(derivation.spec)
     modules = [_lookup(TORCH_MODULES, row.kind, "layer kind")(row, derivation) for row in rows.layers]
     # the torch module of each row with parameters (its index in nn.Sequential) -> nnsteps' names
@@ -168,4 +169,4 @@ def torch_script(derivation) -> str:
             "gradients": numbers.gradients, "updated": numbers.updated, "history": numbers.history,
             "running": numbers.running}
     trained = [name for name in rows.parameters() if moves(spec)(name)]
-    return "\n".join(script_lines(spec, modules, named, running, trained, data, loss, optimizer)) + "\n"
+    return "\n".join(script_lines(spec, modules, named, running, trained, data, loss, optimizer, elide)) + "\n"

@@ -72,7 +72,7 @@ def documents(derivation: Derivation, options: RenderOptions = RenderOptions()) 
 
         from .render.topic_sections import topic_sections
 
-        extra, drawn = topic_sections(derivation.spec, options.sections, len(example.sections) + 1)
+        extra, drawn = topic_sections(derivation, options.sections, len(example.sections) + 1)
         example = dataclasses.replace(example, sections=example.sections + extra)
         figures["svg"].update({name: pair[0] for name, pair in drawn.items()})
         figures["tikz"].update({name: pair[1] for name, pair in drawn.items()})
