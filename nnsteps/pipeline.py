@@ -29,7 +29,7 @@ class RenderOptions:
     digits: int = 6
     templates: str | Path | None = None
     assets_folder: str = ""  # HTML: link KaTeX from this relative folder instead of inlining it
-    sections: tuple[str, ...] = ()  # opt-in topic sections at the end: "activations", "initialization"
+    sections: tuple[str, ...] = ()  # opt-in topic sections at the end: "activations", "initialization", "torch"
     compare: str | None = None  # --compare sgd,momentum,adam: the cost curves of several rules side by side
     work_steps: tuple[int, ...] | str | None = None  # training steps worked in full ("all"; None: 1, 2, the last)
 
