@@ -95,6 +95,10 @@ class Limits:
     # of the layer widths times the depth, so a 10-layer network of 60 parameters has over 10^7
     expanded_nodes: Optional[int] = 50_000
 
+    # -- PyTorch -------------------------------------------------------------------------------------------
+    # seconds the exported script may run in PyTorch for `render --with torch` (importing torch takes 1-3 s)
+    torch_seconds: Optional[float] = 120
+
 
 DEFAULT_LIMITS = Limits()
 

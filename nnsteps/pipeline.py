@@ -29,7 +29,7 @@ class RenderOptions:
     digits: int = 6
     templates: str | Path | None = None
     assets_folder: str = ""  # HTML: link KaTeX from this relative folder instead of inlining it
-    sections: tuple[str, ...] = ()  # opt-in topic sections at the end: "activations", "initialization"
+    sections: tuple[str, ...] = ()  # opt-in topic sections at the end: "activations", "initialization", "torch"
     compare: str | None = None  # --compare sgd,momentum,adam: the cost curves of several rules side by side
     work_steps: tuple[int, ...] | str | None = None  # training steps worked in full ("all"; None: 1, 2, the last)
 
@@ -77,7 +77,7 @@ def documents(derivation: Derivation, options: RenderOptions = RenderOptions()) 
 
         from .render.topic_sections import topic_sections
 
-        extra, drawn = topic_sections(derivation.spec, options.sections, len(example.sections) + 1)
+        extra, drawn = topic_sections(derivation, options.sections, len(example.sections) + 1)
         example = dataclasses.replace(example, sections=example.sections + extra)
         figures["svg"].update({name: pair[0] for name, pair in drawn.items()})
         figures["tikz"].update({name: pair[1] for name, pair in drawn.items()})

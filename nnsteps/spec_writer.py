@@ -130,6 +130,8 @@ def _toml_value(value) -> str:
         return toml_string(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):  # an inline table of plain keys (dropout masks: x1 = [[...]])
+        return "{ " + ", ".join(f"{key} = {_toml_value(v)}" for key, v in value.items()) + " }"
     raise TypeError(f"cannot write {value!r} as TOML")
 
 

@@ -20,7 +20,7 @@ from jinja2.exceptions import SecurityError, TemplateError, TemplateNotFound, Te
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..derive.errors import SpecError
-from .escape import Raw, html_text, md_code, md_escape, tex_escape
+from .escape import Raw, html_text, md_code, md_code_block, md_escape, tex_code, tex_escape
 from .mathml import display_math, inline_math
 from .templatecache import template_cache
 
@@ -153,10 +153,12 @@ def _build(fmt: str, folder: Path | None) -> SandboxedEnvironment:
         )
         env.filters["tex"] = lambda value: Raw(tex_escape(value))
         env.filters["math"] = Raw  # LaTeX from the printer, printed as it is
+        env.filters["code"] = tex_code  # a listing: every character set by its code
     elif fmt == "md":
         env = _Sandbox(folder, autoescape=False, finalize=md_escape, **_common(fmt, folder))
         env.filters["md"] = lambda value: Raw(md_escape(value))
         env.filters["code"] = md_code  # user text in a code span: `name`, fenced so it cannot close early
+        env.filters["codeblock"] = md_code_block  # a listing in a fence longer than any backtick run in it
     else:
         raise SpecError("--to", f"no template format {fmt!r}; choose one of {', '.join(FORMATS)}")
     env.filters["raw"] = Raw

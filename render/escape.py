@@ -82,3 +82,35 @@ def md_code(value) -> Raw:
 def html_text(value):
     """The HTML environment's finalize: control characters out of user text; markup and numbers left alone."""
     return value if not isinstance(value, str) or hasattr(value, "__html__") else printable(value)
+
+
+_TEX_CODE = set("\\{}$&#%_^~\"'<>|`-")  # characters that TeX or its fonts would read otherwise: set by their codes
+CODE_WIDTH = 88  # characters per printed line of a TeX listing; longer lines continue after a hook arrow
+
+
+def tex_code(value) -> Raw:
+    """A listing as TeX: every line in typewriter type, specials as {\\char N}, spaces kept, long lines wrapped."""
+    lines = []
+    for line in printable(value).expandtabs(4).split("\n"):
+        pieces = [line[i:i + CODE_WIDTH] for i in range(0, len(line), CODE_WIDTH)] or [""]
+        for number, piece in enumerate(pieces):
+            out = [r"\(\hookrightarrow\)~" if number else ""]
+            for char in piece:
+                if char in _TEX_CODE:
+                    out.append(f"{{\\char{ord(char)}}}")
+                elif char == " ":
+                    out.append("~")
+                elif ord(char) < 128:
+                    out.append(char if char.isprintable() else "~")
+                else:
+                    out.append(tex_escape(char))
+            lines.append(r"\mbox{}" + "".join(out))
+    return Raw("\\par\\noindent{\\ttfamily\\footnotesize " + "\\\\\n".join(lines) + "\\par}")
+
+
+def md_code_block(value, language: str = "") -> Raw:
+    """A listing as a fenced Markdown code block, fenced by more backticks than any run it holds."""
+    text = printable(value).rstrip("\n")
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return Raw(f"{fence}{re.sub('[^A-Za-z0-9]', '', language)}\n{text}\n{fence}")

@@ -128,6 +128,16 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Code:
+    """A program listing shown verbatim: each format escapes it as data (HTML entities, a Markdown fence longer than
+    any backtick run in it, TeX character codes), so nothing in it can end the block."""
+
+    text: str
+    language: str = "python"
+    kind: ClassVar[str] = "code"
+
+
+@dataclass(frozen=True)
 class Figure:
     """A picture drawn per format: "diagram" (the network), "cost-plot" (the cost history), "paths-W2-1-1" (a path figure)."""
 

@@ -20,8 +20,8 @@ from nnsteps.spec import builtin_names, load_spec
 BLANK = re.compile(r"\{1:NUMERICAL:((?:\\.|[^\\}])*)\}")
 ENTRY = re.compile(r"^(=|%0%)([-0-9.]+):([0-9.]+)#(.*)$", re.S)
 
-# dropout and batch norm are refused by the exports for now (tests/test_lms.py checks the error)
-DENSE_EXAMPLES = [n for n in builtin_names() if load_spec(n).dropout is None and load_spec(n).batchnorm is None]
+# every built-in example, dropout and batch norm included (their steps are rows of the step graph)
+EXAMPLES = builtin_names()
 
 
 def _unescape(text: str) -> str:
@@ -38,7 +38,7 @@ def _entries(blank: str) -> list:
     return rows
 
 
-@pytest.fixture(scope="module", params=DENSE_EXAMPLES)
+@pytest.fixture(scope="module", params=EXAMPLES)
 def pack(request, tmp_path_factory):
     out = tmp_path_factory.mktemp("lms") / "pack"
     assert main(["exercises", request.param, "--count", "3", "--seed", "5", "--jobs", "1", "--no-progress",
@@ -246,7 +246,7 @@ def test_canvas_zip_round_trips_and_every_range_holds_the_key(pack, tmp_path):
         assert all(archive.read(name).startswith(b"<svg") for name in archive.namelist() if name.endswith(".svg"))
 
 
-@pytest.mark.parametrize("name", DENSE_EXAMPLES)
+@pytest.mark.parametrize("name", EXAMPLES)
 def test_step_graph_recomputes_every_number_of_the_derivation(name):
     """The formulas the page and server.py print reproduce every number, for the spec and a variant sharing its shape;
     with a person's number substituted they give what check's recomputation gives."""
@@ -307,9 +307,39 @@ def test_hostile_title_stays_text_in_every_export(tmp_path):
     json_module.loads(data)
 
 
-def test_networks_with_dropout_or_batch_norm_are_refused_in_one_line(tmp_path, capsys):
-    from nnsteps.cli import main
+def test_dropout_and_batch_norm_steps_are_in_the_step_graph():
+    """The mask and scaled output, and batch norm's mean, variance, zhat and u, are steps; a wrong mean carries into
+    every sample's zhat as check's recomputation carries it (the delta of one sample reads every sample)."""
+    from nnsteps.lms.graph import step_graph
 
-    assert main(["exercises", "dropout", "--count", "1", "-o", str(tmp_path / "pack"), "--lms", "moodle"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: --lms: ") and err.count("\n") == 1 and "dropout or batch norm" in err
+    dropout = step_graph(derive(load_spec("dropout")))
+    assert dropout.nodes[dropout.index["mask1[2]@1"]].formula is None  # given on the sheet
+    assert {"x1[2]@1", "a1[2]@1", "da1[1]@2"} <= set(dropout.index)
+    derivation = derive(load_spec("batchnorm"))
+    graph = step_graph(derivation)
+    assert {"mu1[1]", "var1[1]", "zhat1[1]@3", "u1[1]@3", "du1[1]@2", "dgamma1[1]", "dbeta1[1]", "gamma1[1]@after"} <= set(graph.index)
+    mean = parse_quantity("mu1[1]", derivation.spec)
+    changed = graph.evaluate({graph.index[mean.name]: 0.5})
+    recomputed = recompute(problem_of(derivation), overrides={mean: 0.5})
+    for name in ("zhat1[1]@1", "zhat1[1]@3", "delta1[1]@2", "dW1[1,1]", "J"):
+        q = parse_quantity(name, derivation.spec)
+        expected = lookup(recomputed, q, derivation.spec.depth, computed=False)
+        assert math.isclose(changed[graph.index[q.name]], expected, rel_tol=1e-9, abs_tol=1e-12), name
+        assert not math.isclose(expected, float(derivation.value(name)), rel_tol=1e-6), name  # the wrong mean reached it
+
+
+def test_written_specs_keep_dropout_and_batch_norm():
+    """A pack's spec.toml is the spec: [dropout] (given masks, the seed for drawn ones), [batchnorm] and gamma/beta."""
+    from dataclasses import replace
+
+    from nnsteps.derive.regularizers import DropoutSpec
+    from nnsteps.spec import spec_from_mapping
+    from nnsteps.spec_writer import spec_to_mapping, to_toml
+
+    drawn = load_spec("dropout")
+    drawn = spec_from_mapping({**tomllib.loads(to_toml(spec_to_mapping(drawn))), "dropout": {"p": [0.5], "seed": 4}}, "d")
+    assert isinstance(drawn.dropout, DropoutSpec) and drawn.dropout.drawn == (1,)
+    for spec in (load_spec("dropout"), load_spec("batchnorm"), drawn, replace(load_spec("batchnorm"), update_biases=False)):
+        back = spec_from_mapping(tomllib.loads(to_toml(spec_to_mapping(spec))), spec.name)
+        assert back == spec
+        assert derive(back).backward.gradients.keys() == derive(spec).backward.gradients.keys()

@@ -22,8 +22,8 @@ from nnsteps.spec import builtin_names, load_spec
 
 SETS = 60  # random answer sets per built-in example (4 examples: 240 in all)
 
-# dropout and batch norm are refused by the exports for now (tests/test_lms.py checks the error)
-DENSE_EXAMPLES = [n for n in builtin_names() if load_spec(n).dropout is None and load_spec(n).batchnorm is None]
+# every built-in example, dropout and batch norm included (their steps are rows of the step graph)
+EXAMPLES = builtin_names()
 
 
 def _variant(name, variant=2):
@@ -90,7 +90,7 @@ def _compare(page_rows, checked, written):
             assert mistakes & set(row["mistakes"]), (row, written)
 
 
-@pytest.mark.parametrize("name", DENSE_EXAMPLES)
+@pytest.mark.parametrize("name", EXAMPLES)
 def test_practice_page_agrees_with_check_on_random_answer_sets(page, tmp_path, name):  # noqa: F811
     derivation, asked, item = _variant(name)
     path = tmp_path / "practice.html"

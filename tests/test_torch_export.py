@@ -16,9 +16,9 @@ from nnsteps.commands.train import gradient_descent
 from nnsteps.derive.derivation import derive
 from nnsteps.derive.errors import UnsupportedError
 from nnsteps.derive.torch_export import torch_script
-from nnsteps.spec import load_spec, spec_from_mapping
+from nnsteps.spec import builtin_names, load_spec, spec_from_mapping
 
-BUILT_IN = ("tutorial", "tanh-sigmoid", "xor-softmax", "chain", "early-stopping")
+BUILT_IN = tuple(builtin_names())
 
 VARIANTS = {
     # leaky ReLU and a custom activation, binary cross-entropy, frozen biases, mini-batches over several steps
@@ -35,6 +35,29 @@ VARIANTS = {
         "steps": 3, "learning_rate": 0.05,
         "parameters": {"W1": [[0.7, -1.2]], "b1": [0.1, 0.3], "W2": [[0.5, -0.5], [1.5, 0.2]], "b2": [0.0, 0.1]},
         "data": {"X": [[0.3], [-0.7]], "Y": [[0.2, 0.9], [0.4, -0.1]]},
+    },
+    # batch norm on both hidden layers, mini-batches of 2 over 4 steps with Adam: the running statistics move per step.
+    # The biases are frozen: a bias right before batch norm has gradient 0, and the ~1e-17 of rounding that both
+    # sides leave in it Adam divides by sqrt(v) + eps, which makes it a step of ~1e-10 that differs between them.
+    "batchnorm-minibatch-adam": {
+        "layers": [2, 3, 2, 1], "activations": ["relu", "sigmoid", "identity"], "loss": "squared_error", "batch_size": 2, "steps": 4,
+        "learning_rate": 0.05, "optimizer": {"name": "adam"}, "regularization": {"l2": 0.1}, "update_biases": False,
+        "batchnorm": {"layers": [1, 2], "eps": 0.001, "momentum": 0.3},
+        "parameters": {"W1": [[0.3, -0.2, 0.5], [0.1, 0.4, -0.6]], "b1": [0.05, -0.05, 0.1],
+                       "W2": [[0.6, -0.1], [-0.4, 0.2], [0.3, 0.7]], "b2": [0.1, -0.2], "W3": [[0.5], [-0.8]], "b3": [0.0],
+                       "gamma1": [1.5, 0.5, 1.0], "beta2": [0.2, -0.3]},
+        "data": {"X": [[0.5, 1.0], [-1.0, 0.2], [0.8, -0.6], [0.1, 0.3]], "Y": [[1.0], [0.0], [1.0], [0.5]]},
+    },
+    # dropout on two hidden layers (one mask drawn from the seed), batch norm between, frozen biases
+    "dropout-two-layers-batchnorm": {
+        "layers": [2, 4, 3, 2], "activations": ["tanh", "relu", "softmax"], "loss": "cross_entropy",
+        "update_biases": False, "steps": 3, "learning_rate": 0.2, "reduction": "sum",
+        "dropout": {"p": [0.25, 0.5], "masks": {"x1": [[1, 0, 1, 1], [0, 1, 1, 1], [1, 1, 0, 1]]}, "seed": 3},
+        "batchnorm": {"layers": [2]},
+        "parameters": {"W1": [[0.3, -0.2, 0.5, 0.1], [0.1, 0.4, -0.6, 0.2]], "b1": [0.05, -0.05, 0.1, 0.0],
+                       "W2": [[0.6, -0.1, 0.2], [-0.4, 0.2, 0.1], [0.3, 0.7, -0.5], [0.2, 0.2, 0.2]], "b2": [0.1, -0.2, 0.0],
+                       "W3": [[0.5, -0.5], [-0.8, 0.3], [0.4, 0.1]], "b3": [0.0, 0.1]},
+        "data": {"X": [[0.5, 1.0], [-1.0, 0.2], [0.8, -0.6]], "Y": [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]},
     },
 }
 
@@ -141,5 +164,25 @@ def test_update_rules_clipping_and_l2_agree_with_torch(name, settings, extra, tm
 
 
 def test_layers_without_a_torch_translation_are_refused():
-    with pytest.raises(UnsupportedError, match="no PyTorch translation of the layer kind 'dropout'"):
-        torch_script(derive(load_spec("dropout")))
+    from nnsteps.derive import torch_export
+
+    saved = torch_export.TORCH_MODULES.pop("dropout")
+    try:
+        with pytest.raises(UnsupportedError, match="no PyTorch translation of the layer kind 'dropout'"):
+            torch_script(derive(load_spec("dropout")))
+    finally:
+        torch_export.TORCH_MODULES["dropout"] = saved
+
+
+@pytest.mark.parametrize("change, why", [
+    ("momentum=0.1,", "momentum=0.2,"),  # another momentum moves only the running statistics: the final check sees it
+    ("self.scale * (a * self.mask)", "a"),  # nn.Dropout's mask ignored: the gradients differ
+])
+def test_running_statistics_and_masks_are_compared(change, why, tmp_path, require_tools):
+    """The script compares batch norm's running mean and variance with nnsteps', and really applies the mask."""
+    require_tools("python:torch")
+    name = "batchnorm" if "momentum" in change else "dropout"
+    source = torch_script(derive(load_spec(name)))
+    assert change in source
+    status, out = _execute(source.replace(change, why, 1), tmp_path, name)
+    assert status == 1 and "torch and nnsteps DISAGREE" in out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Callable
 
 import numpy as np
@@ -42,7 +42,7 @@ class Unapplied(Activation):
     """The activation left out: x^(l) = z^(l), and so a'(z) = 1 in the person's backward pass."""
 
     def forward(self, run, receptor):
-        return run.record("x", self.layer, receptor.copy())
+        return run.record(self.target, self.layer, receptor.copy())
 
     def local_delta(self, run, z, x, upstream):
         return upstream.copy()
@@ -53,7 +53,7 @@ class AppliedTwice(Activation):
     """x^(l) = a(a(z^(l))), differentiated as the person's composition: a'(a(z)) a'(z)."""
 
     def forward(self, run, receptor):
-        return run.record("x", self.layer, run.activation(self, run.activation(self, receptor)))
+        return run.record(self.target, self.layer, run.activation(self, run.activation(self, receptor)))
 
     def local_delta(self, run, z, x, upstream):
         inner = run.activation(self, z)
@@ -74,12 +74,17 @@ def _elementwise_rewrite(make, applies):
     return rewrite
 
 
-not_applied = _elementwise_rewrite(lambda row: Unapplied(row.layer, name=row.name, output=row.output),
-                                   lambda name: name != "identity")
-applied_twice = _elementwise_rewrite(lambda row: AppliedTwice(row.layer, name=row.name, output=row.output),
+def _as(cls, row, **changes):
+    """The row as another activation class, keeping where it reads and records (u and a around batch norm, dropout)."""
+    kept = {f.name: getattr(row, f.name) for f in fields(Activation)}
+    return cls(**{**kept, **changes})
+
+
+not_applied = _elementwise_rewrite(lambda row: _as(Unapplied, row), lambda name: name != "identity")
+applied_twice = _elementwise_rewrite(lambda row: _as(AppliedTwice, row),
                                      lambda name: name not in ("identity", "relu"))  # relu(relu(z)) = relu(z)
-wrong_activation = _elementwise_rewrite(
-    lambda row: Activation(row.layer, name=CONFUSED_WITH[row.name], output=row.output), lambda name: name in CONFUSED_WITH)
+wrong_activation = _elementwise_rewrite(lambda row: _as(Activation, row, name=CONFUSED_WITH[row.name]),
+                                        lambda name: name in CONFUSED_WITH)
 
 
 def misderived(rule: str):
@@ -89,8 +94,7 @@ def misderived(rule: str):
     def rewrite(recipe: Recipe, at, spec) -> Recipe:
         def change(row):
             if at(row.layer) and (names is None or row.name in names):
-                return MisderivedActivation(row.layer, name=row.name, output=row.output, source=row.source,
-                                            target=row.target, delta_kind=row.delta_kind, rule=rule)
+                return _as(MisderivedActivation, row, rule=rule)
             return None
         return replace(recipe, rows=recipe.rows.rewrite("activation", change))
     return rewrite

@@ -6,7 +6,8 @@ from pathlib import Path
 
 TOPICS = ("activations", "initialization")
 # the golden topic documents in tests/golden/topics/, compared byte for byte by tests/test_topics.py
-TOPIC_GOLDENS = (("explain", "activations"), ("explain", "initialization"), ("report",))
+TOPIC_GOLDENS = (("explain", "activations"), ("explain", "initialization"), ("report",),
+                 ("render", "tutorial", "--with", "torch"))  # the PyTorch section, autograd run at render time
 REGENERATE_TOPICS = " && ".join(f"nnsteps {' '.join(args)} -o tests/golden/topics/" for args in TOPIC_GOLDENS)
 
 

@@ -50,7 +50,8 @@ def add_parser(subparsers):
                         help="symbols of the document (default: tutorial)")
     parser.add_argument("--digits", type=int, default=6, metavar="N", help="significant digits (default 6)")
     parser.add_argument("--with", dest="sections", default="", metavar="SECTIONS",
-                        help="opt-in sections at the end: activations, initialization (comma-separated)")
+                        help="opt-in sections at the end: activations, initialization, torch (comma-separated; torch runs "
+                             "the exported PyTorch script and needs torch installed)")
     parser.add_argument("--practice", action="store_true",
                         help="write the offline practice page <name>-practice.html instead of the documents: the "
                              "exercise with input fields checked in the browser (it holds the key: for practice only)")

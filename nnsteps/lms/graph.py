@@ -70,11 +70,6 @@ def step_graph(derivation) -> StepGraph:
     from ..derive.names import parse_quantity
 
     spec = derivation.spec
-    if spec.dropout is not None or spec.batchnorm is not None:
-        from ..derive.errors import UnsupportedError
-
-        raise UnsupportedError("--lms", "platform exports and practice pages are not yet available for networks with "
-                                        "dropout or batch norm (their steps are not in the step graph)")
     shape = tuple((f.name, repr(getattr(spec, f.name))) for f in dataclasses.fields(spec) if f.name not in NUMBERS)
     names, formulas, index = _formulas(shape + (("samples", spec.n_samples),), derivation)
     nodes = tuple(Node(name, formula, float(derivation.quantity_value(parse_quantity(name, spec))))
@@ -94,88 +89,9 @@ def _formulas(shape: tuple, derivation) -> tuple:
 
 
 def _build(derivation) -> StepGraph:
-    """The derivation's steps for every sample, its cost, backward pass, batch gradients and (one full-batch step) update."""
-    from ..derive.names import parse_quantity
+    """The derivation's steps for every sample, its cost, backward pass, batch gradients and (one full-batch step) update,
+    built by the rows of its layers (nnsteps/lms/graph_steps.py)."""
+    from .graph_steps import build_steps
 
-    spec, net, bp = derivation.spec, derivation.net, derivation.backprop
-    L, sizes, n = spec.depth, spec.layers, spec.n_samples
-    nodes, index = [], {}
-
-    def add(name: str, formula=None):
-        q = parse_quantity(name, spec)
-        index[q.name] = len(nodes)
-        nodes.append(Node(q.name, formula, 0.0))  # the numbers are the variant's: step_graph puts them in
-
-    def sym(name: str) -> sp.Symbol:
-        return sp.Symbol(f"v[{index[parse_quantity(name, spec).name]}]")
-
-    for l in range(1, L + 1):
-        for i in range(1, sizes[l - 1] + 1):
-            for j in range(1, sizes[l] + 1):
-                add(f"W{l}[{i},{j}]")
-        for j in range(1, sizes[l] + 1):
-            add(f"b{l}[{j}]")
-    r = net.reduction
-    for s in range(1, n + 1):
-        for k in range(1, sizes[0] + 1):
-            add(f"x0[{k}]@{s}")
-        for k in range(1, sizes[L] + 1):
-            add(f"y[{k}]@{s}")
-
-        def per_sample(expression):  # network symbols of sample s -> node symbols
-            table = {}
-            for l in range(0, L + 1):
-                for k in range(1, sizes[l] + 1):
-                    table[net.x(l, k)] = f"x{l}[{k}]@{s}"
-                    if l:
-                        table[net.z(l, k)] = f"z{l}[{k}]@{s}"
-                        table[net.delta(l, k)] = f"delta{l}[{k}]@{s}"
-            for l in range(1, L + 1):
-                for j in range(1, sizes[l] + 1):
-                    table[net.b(l, j)] = f"b{l}[{j}]"
-                    for i in range(1, sizes[l - 1] + 1):
-                        table[net.w(l, i, j)] = f"W{l}[{i},{j}]"
-            for k in range(1, sizes[L] + 1):
-                table[net.y(k)] = f"y[{k}]@{s}"
-            return expression.xreplace({symbol: sym(name) for symbol, name in table.items()
-                                        if symbol in expression.free_symbols})
-
-        for l in range(1, L + 1):
-            for k in range(1, sizes[l] + 1):
-                add(f"z{l}[{k}]@{s}", per_sample(derivation.receptor(l, k).rhs))
-            for k in range(1, sizes[l] + 1):
-                add(f"x{l}[{k}]@{s}", per_sample(derivation.neuron(l, k).rhs))
-        add(f"J@{s}", per_sample(net.sample_cost))
-        for m in range(1, sizes[L] + 1):
-            add(f"dx{L}[{m}]@{s}", per_sample(bp.dJ_dx(m)))
-        # delta^(L)_k = sum_m dJ/dx_m dx_m/dz_k, with the loss gradient as its own step
-        vector = net.activation(L).vector
-        for k in range(1, sizes[L] + 1):
-            ms = range(1, sizes[L] + 1) if vector else [k]
-            add(f"delta{L}[{k}]@{s}", sp.Add(*[sym(f"dx{L}[{m}]@{s}") * per_sample(bp.dx_dz(L, m, k)) for m in ms]))
-        for l in range(L - 1, 0, -1):  # delta^(l)_k = (sum_m delta^(l+1)_m w^(l+1)_{k,m}) a'(z^(l)_k)
-            for k in range(1, sizes[l] + 1):
-                upstream = sp.Add(*[sym(f"delta{l + 1}[{m}]@{s}") * sym(f"W{l + 1}[{k},{m}]")
-                                    for m in range(1, sizes[l + 1] + 1)])
-                add(f"delta{l}[{k}]@{s}", upstream * per_sample(bp.dx_dz(l, k, k)))
-    add("J", r * sp.Add(*[sym(f"J@{s}") for s in range(1, n + 1)]))
-    for l in range(L, 0, -1):  # dJ/dw^(l)_{i,j} = r sum_s x^(l-1)_i delta^(l)_j
-        for i in range(1, sizes[l - 1] + 1):
-            for j in range(1, sizes[l] + 1):
-                add(f"dW{l}[{i},{j}]", r * sp.Add(*[sym(f"x{l - 1}[{i}]@{s}") * sym(f"delta{l}[{j}]@{s}")
-                                                    for s in range(1, n + 1)]))
-        for j in range(1, sizes[l] + 1):
-            add(f"db{l}[{j}]", r * sp.Add(*[sym(f"delta{l}[{j}]@{s}") for s in range(1, n + 1)]))
-    one_step = spec.steps == 1 and (spec.batch_size in (0, None) or spec.batch_size >= n)
-    rate = sp.Rational(str(spec.learning_rate)) if not isinstance(spec.learning_rate, float) else sp.Float(spec.learning_rate)
-    for l in range(L, 0, -1):
-        for i in range(1, sizes[l - 1] + 1):
-            for j in range(1, sizes[l] + 1):
-                # theta <- theta - eta g; over several steps the later passes are the derivation's own (as in check)
-                add(f"W{l}[{i},{j}]@after",
-                    sym(f"W{l}[{i},{j}]") - rate * sym(f"dW{l}[{i},{j}]") if one_step else None)
-        for j in range(1, sizes[l] + 1):
-            moves = one_step and spec.update_biases
-            add(f"b{l}[{j}]@after", sym(f"b{l}[{j}]") - rate * sym(f"db{l}[{j}]") if moves else
-                (sym(f"b{l}[{j}]") if one_step else None))
-    return StepGraph(tuple(nodes), index)
+    entries, index = build_steps(derivation)
+    return StepGraph(tuple(Node(name, formula, 0.0) for name, formula in entries), index)  # step_graph puts the numbers in

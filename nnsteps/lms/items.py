@@ -23,6 +23,12 @@ FIXES = {
     "derivative_from_z": "evaluate σ′ or tanh′ from the neuron's value a(z), not from z",
     "relu_derivative_at_zero": "at z = 0 the derivation takes ReLU's left slope",
     "update_sign": "step against the gradient: θ − η·g",
+    "dropout_not_rescaled": "a kept neuron's output is multiplied by 1/(1 − p); a dropped one is 0",
+    "dropout_mask_ignored_in_backward": "the same mask and 1/(1 − p) multiply the gradient: a dropped neuron passes none back",
+    "batchnorm_unbiased_variance": "in training, batch norm divides the squared deviations by n, not n − 1",
+    "batchnorm_batch_coupling_ignored": "μ and σ² depend on every sample: subtract the batch means of γ·∂J/∂u and of "
+                                        "γ·∂J/∂u·ẑ times ẑ before dividing by √(σ² + ε)",
+    "batchnorm_eps_outside_sqrt": "ε goes inside the square root: 1/√(σ² + ε)",
 }
 ZERO = 1e-12  # a key below this is a 0 (a ReLU switched off)
 
