@@ -11,7 +11,7 @@ from .context import Context, symbols
 from .explain import BACKWARD, matrix_steps
 from .forward import sample_cost
 from .notation import reduction
-from .operands import DOTS, Term, product, signed_sum
+from .operands import DOTS, Term, bracketed_sum, product, signed_pieces, signed_sum
 from .regularizers import backward_note, special_layers
 from .records import Group, M, Math, Paragraph, Section, Step, text
 
@@ -147,13 +147,13 @@ def hidden_delta_step(ctx: Context, layer: int, k: int, sample: int = 1) -> Step
     local = formula.terms[0][2].form
     terms = [(t[0].form, t[1].form) for t in formula.terms]
     shown = terms if len(terms) <= 8 else terms[:3] + [None] + terms[-1:]
-    sym = " + ".join(r"\cdots" if t is None else f"{ctx.tex(t[0])} {ctx.tex(t[1])}" for t in shown)
+    sym = [r"\cdots" if t is None else f"{ctx.tex(t[0])} {ctx.tex(t[1])}" for t in shown]
     # each term is a product whose factors carry their own parentheses: it brings no sign to the sum
-    num = signed_sum([DOTS if t is None else Term(product([ctx.value(v, sample) for v in t], ctx.digits)) for t in shown],
-                     ctx.digits)
+    num = signed_pieces([DOTS if t is None else Term(product([ctx.value(v, sample) for v in t], ctx.digits))
+                         for t in shown], ctx.digits)
     local_number = product([ctx.value(local, sample)], ctx.digits)
-    return Step(ctx.tex(formula.symbol), rf"\left({sym}\right) \cdot {ctx.printer.factor(local)}",
-                rf"\left({num}\right) \times {local_number}",
+    return Step(ctx.tex(formula.symbol), bracketed_sum([sym[0]] + [f"+ {t}" for t in sym[1:]], rf"\cdot {ctx.printer.factor(local)}"),
+                bracketed_sum(num, rf"\times {local_number}"),
                 ctx.num(ctx.value(formula.symbol, sample)), symbols(formula.chain, formula.symbol))
 
 

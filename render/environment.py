@@ -21,6 +21,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ..derive.errors import SpecError
 from .escape import Raw, html_text, md_code, md_escape, tex_escape
+from .lines import BUDGETS
 from .mathml import display_math, inline_math
 
 FORMATS = ("html", "tex", "md")
@@ -156,4 +157,10 @@ def _build(fmt: str, folder: Path | None) -> SandboxedEnvironment:
     else:
         raise SpecError("--to", f"no template format {fmt!r}; choose one of {', '.join(FORMATS)}")
     env.filters["raw"] = Raw
+    env.filters["fit"] = functools.partial(_fit, budget=BUDGETS[fmt])  # a displayed line at this format's width
     return env
+
+
+def _fit(item, budget: float) -> str:
+    """A step or displayed formula laid out for the format's line width (render/lines.py)."""
+    return item.fit(budget)

@@ -1,9 +1,13 @@
-"""Every built-in example's .tex compiles with pdflatex, and page 1 rendered by pdftoppm is not blank."""
+"""Every built-in example's .tex compiles with pdflatex without a line wider than the page, and page 1 rendered by
+pdftoppm is not blank; so do the summary documents of two larger networks."""
 
+import re
+import json
 import struct
 import subprocess
 import zlib
 
+import numpy as np
 import pytest
 
 from nnsteps.spec import builtin_names
@@ -51,6 +55,21 @@ def ink_fraction(png: bytes) -> float:
     return dark / (width * height)
 
 
+OVERFULL = re.compile(r"Overfull \\hbox \(([\d.]+)pt too wide\)[^\n]* at lines? (\d+)")
+
+
+def overfull(log: str, tolerance: float = 1.0) -> list[tuple[float, int]]:
+    """(points too wide, source line) of every overfull box in a pdflatex log wider than the tolerance."""
+    return [(float(m.group(1)), int(m.group(2))) for m in OVERFULL.finditer(log) if float(m.group(1)) > tolerance]
+
+
+def test_overfull_reader_on_a_known_log():
+    log = ("Overfull \\hbox (165.2pt too wide) detected at line 307\n[][]\n"
+           "Overfull \\hbox (0.5pt too wide) in paragraph at lines 12--14\n"
+           "Overfull \\hbox (3.25pt too wide) in paragraph at lines 40--41\n")
+    assert overfull(log) == [(165.2, 307), (3.25, 40)]
+
+
 def test_png_reader_on_a_known_image():
     # 2 x 1 RGB: one black and one white pixel, Sub-filtered
     raw = b"\x01" + bytes([0, 0, 0, 255, 255, 255])
@@ -75,9 +94,33 @@ def test_tex_compiles_and_page_one_has_ink(name, tmp_path, require_tools):
         assert run.returncode == 0, f"pdflatex failed on {tex.name}:\n{run.stdout[-3000:]}"
     log = tex.with_suffix(".log").read_text(errors="replace")
     assert "There were undefined references" not in log and "Rerun to get" not in log
+    assert overfull(log) == [], f"lines wider than the page in {tex.name}"
     pdf = tex.with_suffix(".pdf")
     assert pdf.stat().st_size > 5000
     subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile", pdf.name, "page1"],
                    cwd=tmp_path, check=True, timeout=120)
     ink = ink_fraction((tmp_path / "page1.png").read_bytes())
     assert 0.005 < ink < 0.9, f"page 1 of {pdf.name} looks blank or black ({ink:.2%} ink)"
+
+
+@pytest.mark.parametrize("layers, activations", [((4, 8, 8, 3), ("tanh", "tanh", "softmax")),
+                                                 ((16, 32, 32, 10), ("relu", "relu", "softmax"))])
+def test_summary_of_a_wide_network_fits_the_page(layers, activations, tmp_path, require_tools):
+    # the delta recursion and the receptor sums of 8 and 32 terms break between terms, within \textwidth
+    require_tools("pdflatex")
+    from nnsteps.pipeline import RenderOptions, render
+
+    rng = np.random.default_rng(1)
+    mapping = {"name": "wide-" + "-".join(map(str, layers)), "layers": list(layers), "activations": list(activations),
+               "loss": "cross_entropy", "init": {"scheme": "he", "seed": 1},
+               "data": {"X": rng.uniform(0, 1, size=(3, layers[0])).round(3).tolist(),
+                        "Y": np.eye(layers[-1])[rng.integers(0, layers[-1], 3)].tolist()}}
+    spec = tmp_path / "wide.json"
+    spec.write_text(json.dumps(mapping))
+    tex = next(p for p in render(str(spec), tmp_path, RenderOptions(formats=("tex",))) if p.suffix == ".tex")
+    assert r"\cdots" in tex.read_text()  # the summary document, not every step
+    run = subprocess.run([*PDFLATEX, tex.name], cwd=tmp_path, capture_output=True, text=True, errors="replace",
+                         timeout=300, stdin=subprocess.DEVNULL)
+    assert run.returncode == 0, run.stdout[-3000:]
+    log = tex.with_suffix(".log").read_text(errors="replace")
+    assert overfull(log) == [], f"lines wider than the page: {overfull(log)}"
