@@ -154,9 +154,11 @@ class Breakable(str):
 
 # The width budget of a displayed line, in em, per output format: TeX's \textwidth of the article class with
 # a4paper and 2 cm margins (170 mm = 483.7 pt at 10 pt); the HTML column (60rem less padding, maths at 1.08em);
-# Markdown for Pandoc and Quarto, whose default LaTeX page is narrower (345 pt at 10 pt).
-TEXTWIDTH_PT = 483.7
-BUDGETS = {"tex": TEXTWIDTH_PT / 10 - 2.0, "html": 52.0, "md": 33.0}
+# Markdown for Pandoc and Quarto, and the exported formulas, whose default LaTeX page is the plain article's
+# (\textwidth 345 pt at 10 pt).
+TEXTWIDTH_PT, ARTICLE_PT = 483.7, 345.0
+ARTICLE = ARTICLE_PT / 10 - 1.5
+BUDGETS = {"tex": TEXTWIDTH_PT / 10 - 2.0, "html": 52.0, "md": ARTICLE}
 DEFAULT = BUDGETS["tex"]
 CONTINUATION = r"\quad "
 
@@ -195,17 +197,21 @@ def equation_chain(lhs: str, parts, relation: str = "=", budget: float = DEFAULT
     one_line = f"{lhs} {relation} " + " = ".join(kept)
     if width(one_line) <= budget:
         return one_line
-    indent = width(lhs)
     rows: list[str] = []
     for number, part in enumerate(kept):
-        start = f"{lhs} &{relation} " if number == 0 else "&= "
-        if width(part) + indent + RELATION <= budget or not isinstance(part, Breakable):
-            rows.append(start + part)
-            continue
-        broken = _rows(part.pieces, indent + RELATION, budget)
-        rows.append(start + broken[0])
-        rows += ["&" + row for row in broken[1:]]
+        rows += aligned_rows(lhs if number == 0 else "", relation if number == 0 else "=", part, budget, width(lhs))
     return r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}"
+
+
+def aligned_rows(lhs: str, relation: str, part: str, budget: float, indent: float | None = None) -> list[str]:
+    """`lhs &= part` as rows of an aligned block: a Breakable part too wide for one line continues on lines of
+    its own (`&\\quad + ...`); `indent` is the width of the left column (the lhs by default)."""
+    indent = width(lhs) if indent is None else indent
+    start = f"{lhs} &{relation} " if lhs else f"&{relation} "
+    if width(part) + indent + RELATION <= budget or not isinstance(part, Breakable):
+        return [start + part]
+    broken = _rows(part.pieces, indent + RELATION, budget)
+    return [start + broken[0]] + ["&" + row for row in broken[1:]]
 
 
 def side_by_side(pieces: list[str], budget: float = DEFAULT) -> list[str]:

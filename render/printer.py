@@ -217,6 +217,9 @@ class NotationPrinter(LatexPrinter):
                 inner = self.pieces(term) if opens else [self._term(term)]
                 out += [f"{operator} {inner[0]}" if operator else inner[0]] + inner[1:]
             return out
+        opened = self._opened(expr)
+        if opened is not None:
+            return opened
         joins = {sp.Mul: self._settings["mul_symbol_latex"].strip(), sp.MatMul: "", sp.HadamardProduct: r"\circ"}
         kind = next((k for k in joins if type(expr) is k), None)
         if kind is None or (kind is sp.Mul and (_absorbed_sign(expr) is not None or _has_fraction(expr))):
@@ -227,7 +230,9 @@ class NotationPrinter(LatexPrinter):
             sign, factors = ("- " if negative else ""), list((-expr if negative else expr).as_ordered_factors())
         out: list[str] = []
         for number, item in enumerate(factors):
-            if isinstance(item, (sp.Add, sp.MatAdd)):
+            if self._opened(item) is not None:
+                inner = self._opened(item)
+            elif isinstance(item, (sp.Add, sp.MatAdd)):
                 inner = self.pieces(item)
                 inner = [r"\bigl(" + inner[0]] + inner[1:-1] + [inner[-1] + r"\bigr)"] if len(inner) > 1 \
                     else [r"\bigl(" + inner[0] + r"\bigr)"]
@@ -242,6 +247,20 @@ class NotationPrinter(LatexPrinter):
                 out += inner
         out[0] = sign + out[0]
         return out
+
+    def _opened(self, expr) -> list[str] | None:
+        """A function of a sum, tanh(a + b), or a power of one, (a + b)^2, opened into the sum's pieces inside
+        \\bigl( \\bigr); None for anything else."""
+        if isinstance(expr, sp.Function) and len(expr.args) == 1 and isinstance(expr.args[0], sp.Add) \
+                and not isinstance(expr, sp.Piecewise):
+            inner, before, after = self.pieces(expr.args[0]), self._hprint_Function(str(expr.func)), ""
+        elif isinstance(expr, sp.Pow) and isinstance(expr.base, sp.Add) and expr.exp.is_Integer and expr.exp > 1:
+            inner, before, after = self.pieces(expr.base), "", f"^{{{self._print(expr.exp)}}}"
+        else:
+            return None
+        if len(inner) == 1:
+            return [self._print(expr)]
+        return [rf"{before}\bigl({inner[0]}"] + inner[1:-1] + [rf"{inner[-1]}\bigr){after}"]
 
     def breakable(self, expr) -> Breakable:
         """The expression printed, carrying its pieces for line breaking."""
@@ -301,9 +320,11 @@ class NotationPrinter(LatexPrinter):
 
 
 def _holds_sum(expr) -> bool:
-    """A product with a sum among its factors."""
-    return isinstance(expr, (sp.Mul, sp.MatMul, sp.HadamardProduct)) and any(
-        isinstance(f, (sp.Add, sp.MatAdd)) for f in expr.args)
+    """A product with a sum among its factors (or a function or power of a sum), or such a function or power."""
+    if isinstance(expr, (sp.Mul, sp.MatMul, sp.HadamardProduct)):
+        return any(isinstance(f, (sp.Add, sp.MatAdd)) or _holds_sum(f) for f in expr.args)
+    return isinstance(expr, (sp.Function, sp.Pow)) and not isinstance(expr, sp.Piecewise) and len(expr.args) >= 1 \
+        and isinstance(expr.args[0], sp.Add)
 
 
 def _has_fraction(expr) -> bool:
