@@ -20,7 +20,7 @@ from jinja2.exceptions import SecurityError, TemplateError, TemplateNotFound, Te
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..derive.errors import SpecError
-from .escape import Raw, html_text, md_code, md_escape, tex_escape
+from .escape import Raw, html_text, md_code, md_escape, plain_math, tex_escape
 from .lines import BUDGETS
 from .mathml import display_math, inline_math
 
@@ -150,6 +150,7 @@ def _build(fmt: str, folder: Path | None) -> SandboxedEnvironment:
         )
         env.filters["tex"] = lambda value: Raw(tex_escape(value))
         env.filters["math"] = Raw  # LaTeX from the printer, printed as it is
+        env.filters["pdf"] = lambda latex: Raw(tex_escape(plain_math(latex)))  # a PDF bookmark's plain text
     elif fmt == "md":
         env = _Sandbox(folder, autoescape=False, finalize=md_escape, **_common(fmt, folder))
         env.filters["md"] = lambda value: Raw(md_escape(value))

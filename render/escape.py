@@ -49,6 +49,21 @@ def tex_escape(value) -> str:
     return "".join(out)
 
 
+_FRACTION = re.compile(r"\\frac\{\\partial ([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\{\\partial ([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}")
+_WORDS = {"partial": "d", "cdot": "*", "times": "x", "circ": "o", "to": "->", "cdots": "...", "ldots": "...",
+          "top": "T", "quad": " ", "qquad": "  "}
+_SILENT = re.compile(r"\\(left|right|bigl|bigr|mathbf|boldsymbol|operatorname|mathrm|text|hat|tilde)\b")
+
+
+def plain_math(latex: str) -> str:
+    """Inline LaTeX from the printer as plain ASCII for a PDF bookmark: w^(1)_1,1, dJ/dw^(3)_2,1, delta^(2)_1."""
+    text = _FRACTION.sub(r"d\1/d\2", str(latex))
+    text = _SILENT.sub("", text)
+    text = re.sub(r"\\([a-zA-Z]+)", lambda m: _WORDS.get(m.group(1), m.group(1)), text)
+    text = re.sub(r"\\(.)", r"\1", text)
+    return " ".join(text.replace("{", "").replace("}", "").split())
+
+
 _MARKDOWN = set("\\`*_{}[]<>#+!|~$")
 
 

@@ -63,6 +63,16 @@ def overfull(log: str, tolerance: float = 1.0) -> list[tuple[float, int]]:
     return [(float(m.group(1)), int(m.group(2))) for m in OVERFULL.finditer(log) if float(m.group(1)) > tolerance]
 
 
+def bookmarks(out_file) -> list[str]:
+    """The titles of hyperref's PDF bookmarks (its .out file): octal escapes, UTF-16 after a byte-order mark."""
+    titles = []
+    for raw in re.findall(r"\\BOOKMARK \[\d+\]\[[^]]*\]\{[^}]*\}\{(.*)\}\{[^}]*\}% \d+", out_file.read_text()):
+        data = re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), raw.encode("latin-1"))
+        data = re.sub(rb"\\(.)", rb"\1", data)
+        titles.append(data[2:].decode("utf-16-be") if data.startswith(b"\xfe\xff") else data.decode("latin-1"))
+    return titles
+
+
 def test_overfull_reader_on_a_known_log():
     log = ("Overfull \\hbox (165.2pt too wide) detected at line 307\n[][]\n"
            "Overfull \\hbox (0.5pt too wide) in paragraph at lines 12--14\n"
@@ -88,12 +98,20 @@ def test_tex_compiles_and_page_one_has_ink(name, tmp_path, require_tools):
     from nnsteps.pipeline import RenderOptions, render
 
     tex = next(p for p in render(name, tmp_path, RenderOptions(formats=("tex",))) if p.suffix == ".tex")
-    for _ in range(2):  # the second run resolves references and the table of contents
+    for _ in range(3):  # later runs read the table of contents, then the pages it moved
         run = subprocess.run([*PDFLATEX, tex.name], cwd=tmp_path, capture_output=True, text=True,
                              errors="replace", timeout=300, stdin=subprocess.DEVNULL)
         assert run.returncode == 0, f"pdflatex failed on {tex.name}:\n{run.stdout[-3000:]}"
-    log = tex.with_suffix(".log").read_text(errors="replace")
+        log = tex.with_suffix(".log").read_text(errors="replace")
+        if "Rerun to get" not in log and tex.with_suffix(".toc").exists():
+            break
     assert "There were undefined references" not in log and "Rerun to get" not in log
+    # the table of contents and the PDF bookmarks (hyperref's .out): sections, and headings whose maths the
+    # bookmarks show as plain text
+    toc, marks = tex.with_suffix(".toc").read_text(errors="replace"), bookmarks(tex.with_suffix(".out"))
+    assert r"\contentsline {section}{\numberline {2}Forward pass}" in toc
+    assert "2 Forward pass" in marks and any(m.startswith("Gradient of ") for m in marks), marks
+    assert not any("\\" in m or "$" in m or "{" in m for m in marks), marks  # plain text, no TeX source
     assert overfull(log) == [], f"lines wider than the page in {tex.name}"
     pdf = tex.with_suffix(".pdf")
     assert pdf.stat().st_size > 5000
