@@ -38,13 +38,15 @@ def _figures(derivation: Derivation, example, notation: str) -> dict:
     """Network diagram and cost plot in each drawing language."""
     from .render.diagram import network_svg, network_tikz
     from .render.plot import cost_plot_svg, cost_plot_tikz
+    from .render.printer import PROFILES
 
     labels = {"x": "a", "J": "C"} if notation == "nielsen" else None
     svg = {"diagram": network_svg(derivation, printer_labels=labels)}
     tikz = {"diagram": network_tikz(derivation)}
     if len(example.history) > 2:
-        svg["cost-plot"] = cost_plot_svg(example.history)
-        tikz["cost-plot"] = cost_plot_tikz(example.history)
+        cost = PROFILES[notation].cost  # J, or C in Nielsen's notation
+        svg["cost-plot"] = cost_plot_svg(example.history, cost=cost)
+        tikz["cost-plot"] = cost_plot_tikz(example.history, cost=cost)
     return {"svg": svg, "tikz": tikz}
 
 
@@ -78,8 +80,11 @@ def documents(derivation: Derivation, options: RenderOptions = RenderOptions()) 
         figures["tikz"].update({name: pair[1] for name, pair in drawn.items()})
     if curves:
         from .render.plot import compare_plot_svg, compare_plot_tikz
+        from .render.printer import PROFILES
 
-        figures["svg"]["compare-plot"], figures["tikz"]["compare-plot"] = compare_plot_svg(curves), compare_plot_tikz(curves)
+        cost = PROFILES[options.notation].cost
+        figures["svg"]["compare-plot"] = compare_plot_svg(curves, cost=cost)
+        figures["tikz"]["compare-plot"] = compare_plot_tikz(curves, cost=cost)
     stem, out = file_stem(derivation.spec.name), {}
     if "html" in options.formats:
         env = environment("html", options.templates)
