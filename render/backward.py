@@ -160,7 +160,7 @@ def hidden_delta_step(ctx: Context, layer: int, k: int, sample: int = 1) -> Step
 def output_section(ctx: Context, parameters) -> Section:
     L = ctx.spec.depth
     J = _cost_tex(ctx, ctx.d.net.J, 1)
-    items = [Paragraph(text("The chain rule is written for one sample, sample 1", M(f" ({J})") if ctx.spec.n_samples > 1 else "",
+    items = [Paragraph(text("The chain rule is written for one sample, sample 1", text(" (", M(J), ")") if ctx.spec.n_samples > 1 else "",
                             ". A weight of the output layer reaches the cost through its receptor and the output neuron: "
                             "the derivative is the product of the local derivatives along the way."))]
     items.append(Paragraph(text("The error of each output neuron, ", M(f"{ctx.s('delta', L, 'k')} = {ctx.partial(J, ctx.s('z', L, 'k'))}"),

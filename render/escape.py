@@ -78,7 +78,9 @@ def md_escape(value) -> str:
             out.append("\\" + char)
         elif char == "&":
             out.append("&amp;")
-        elif char in "-." and (index == 0 or text[index - 1] == "\n"):
+        elif char in "-+" and index == 0 and text[1:2] in ("", " "):  # a list bullet, if the text opens a line
+            out.append("\\" + char)
+        elif char in ".)" and text[:index].isdigit() and text[index + 1:index + 2] in ("", " "):  # "1." or "1)"
             out.append("\\" + char)
         else:
             out.append(char)

@@ -16,8 +16,11 @@ def network_section(ctx: Context) -> Section:
     spec, L = ctx.spec, ctx.spec.depth
     sizes = ", ".join(str(n) for n in spec.layers[1:])
     items = [
+        # the diagram's neurons, receptors and weights hold sample 1's values, its cost box the batch cost
         Figure("diagram", text(f"The network: {words(ctx).x}s ", M(ctx.s("x", "l", "k")), f", {words(ctx).z}s ",
-                               M(ctx.s("z", "l", "k")), " and weights, with the values of sample 1.")),
+                               M(ctx.s("z", "l", "k")), " and weights, with the values of sample 1",
+                               text("; the cost ", M(ctx.J), " is that of the whole batch") if spec.n_samples > 1 else "",
+                               ".")),
         Paragraph(text(f"The network has {spec.layers[0]} input{'s' if spec.layers[0] != 1 else ''} and {L} "
                        f"layer{'s' if L != 1 else ''} of {sizes} neurons ({spec.n_parameters} parameters). "
                        f"This document uses {words(ctx).profile}:")),
