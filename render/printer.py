@@ -275,9 +275,11 @@ class NotationPrinter(LatexPrinter):
 
     def precedence(self, expr) -> int:
         """SymPy's precedence of an expression as this printer writes it: a product with a minus sign binds like a
-        sum (SymPy's precedence_Mul), except where _print_Mul absorbs the -1 (-x (x - 1) written x (1 - x))."""
-        if isinstance(expr, sp.Mul) and _absorbed_sign(expr) is not None:
-            return PRECEDENCE["Mul"]
+        sum (SymPy's precedence_Mul), except where _print_Mul absorbs the -1 (-x (x - 1) written x (1 - x), a
+        product; -(x - 1)(x + 1) written 1 - x^2, a sum)."""
+        rewritten = _absorbed_sign(expr) if isinstance(expr, sp.Mul) else None
+        if rewritten is not None:  # -(x - 1)(x + 1) is written 1 - x^2: a lone factor left binds as itself
+            return self.precedence(rewritten[0]) if len(rewritten) == 1 else PRECEDENCE["Mul"]
         return sympy_precedence(expr)
 
     def factor(self, expr) -> str:
