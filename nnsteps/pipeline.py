@@ -16,6 +16,7 @@ from .spec import load_spec
 FORMATS = ("html", "tex", "md", "pdf")
 DEFAULT_FORMATS = ("html", "tex", "md")
 PDFLATEX = ("pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error")
+MAX_RUNS = 3  # pdflatex runs: the contents and bookmarks are read back, then the pages they moved
 INSTALL_TEX = "apt-get install texlive-latex-base texlive-latex-recommended texlive-pictures"
 
 
@@ -105,15 +106,18 @@ def compile_pdf(tex_name: str, tex_source: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="nnsteps-pdf-") as scratch:
         source = Path(scratch) / tex_name
         write_atomic(source, tex_source)
-        try:
-            result = subprocess.run([*PDFLATEX, source.name], cwd=scratch, capture_output=True, text=True,
-                                    errors="replace", timeout=300, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise UnsupportedError("--to pdf", "pdflatex took longer than 5 minutes") from None
         pdf = source.with_suffix(".pdf")
-        if result.returncode != 0 or not pdf.is_file():
-            tail = "\n".join(result.stdout.splitlines()[-12:])
-            raise UnsupportedError("--to pdf", f"pdflatex failed on {tex_name}:\n{tail}")
+        for _ in range(MAX_RUNS):  # the table of contents and the bookmarks appear from the second run on
+            try:
+                result = subprocess.run([*PDFLATEX, source.name], cwd=scratch, capture_output=True, text=True,
+                                        errors="replace", timeout=300, stdin=subprocess.DEVNULL)
+            except subprocess.TimeoutExpired:
+                raise UnsupportedError("--to pdf", "pdflatex took longer than 5 minutes") from None
+            if result.returncode != 0 or not pdf.is_file():
+                tail = "\n".join(result.stdout.splitlines()[-12:])
+                raise UnsupportedError("--to pdf", f"pdflatex failed on {tex_name}:\n{tail}")
+            if "Rerun to get" not in result.stdout and "No file " not in result.stdout:
+                break
         return pdf.read_bytes()
 
 

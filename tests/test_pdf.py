@@ -142,3 +142,14 @@ def test_summary_of_a_wide_network_fits_the_page(layers, activations, tmp_path, 
     assert run.returncode == 0, run.stdout[-3000:]
     log = tex.with_suffix(".log").read_text(errors="replace")
     assert overfull(log) == [], f"lines wider than the page: {overfull(log)}"
+
+
+def test_render_to_pdf_has_its_table_of_contents(tmp_path, require_tools):
+    # `render --to pdf` runs pdflatex until the contents are read back
+    require_tools("pdflatex", "pdftotext")
+    from nnsteps.pipeline import RenderOptions, render
+
+    pdf = next(p for p in render("tutorial", tmp_path, RenderOptions(formats=("pdf",))) if p.suffix == ".pdf")
+    page = subprocess.run(["pdftotext", "-f", "1", "-l", "1", pdf.name, "-"], cwd=tmp_path, capture_output=True,
+                          text=True, check=True, timeout=120).stdout
+    assert "Contents" in page and "2 Forward pass" in page and "8 Verification" in page
