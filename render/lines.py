@@ -151,6 +151,9 @@ class Breakable(str):
         made.pieces = tuple(pieces)
         return made
 
+    def __reduce__(self):  # copies and pickles keep the pieces
+        return Breakable, (str(self), self.pieces)
+
 
 # The width budget of a displayed line, in em, per output format: TeX's \textwidth of the article class with
 # a4paper and 2 cm margins (170 mm = 483.7 pt at 10 pt); the HTML column (60rem less padding, maths at 1.08em);

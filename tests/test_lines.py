@@ -79,3 +79,12 @@ def test_side_by_side_only_when_it_fits():
     assert side_by_side(["a = 1", "b = 2"]) == [r"a = 1, \quad b = 2"]
     long = [" + ".join(["0.123456"] * 6)] * 2
     assert side_by_side(long) == long
+
+
+def test_a_breakable_survives_pickling():
+    import copy
+    import pickle
+
+    part = Breakable("1 + 2", ["1", "+ 2"])
+    for copied in (pickle.loads(pickle.dumps(part)), copy.deepcopy(part)):
+        assert copied == "1 + 2" and copied.pieces == ("1", "+ 2") and isinstance(copied, Breakable)
