@@ -16,6 +16,7 @@ from .spec import load_spec
 FORMATS = ("html", "tex", "md", "pdf")
 DEFAULT_FORMATS = ("html", "tex", "md")
 PDFLATEX = ("pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error")
+MAX_RUNS = 3  # pdflatex runs: the contents and bookmarks are read back, then the pages they moved
 INSTALL_TEX = "apt-get install texlive-latex-base texlive-latex-recommended texlive-pictures"
 
 
@@ -39,15 +40,17 @@ def _figures(derivation: Derivation, example, notation: str, digits: int = 6) ->
     from .render.diagram import network_svg, network_tikz
     from .render.pathdiagram import path_figures
     from .render.plot import cost_plot_svg, cost_plot_tikz
+    from .render.printer import PROFILES
 
     labels = {"x": "a", "J": "C"} if notation == "nielsen" else None
     svg = {"diagram": network_svg(derivation, printer_labels=labels, digits=digits)}
     static = network_svg(derivation, printer_labels=labels, digits=digits, deltas=True)  # Markdown: no toggle
     tikz = {"diagram": network_tikz(derivation)}
     if len(example.history) > 2:
+        cost = PROFILES[notation].cost  # J, or C in Nielsen's notation
         marks = {"validation": example.history_val, "stop": example.stopped_at, "best": example.best_step}
-        svg["cost-plot"] = cost_plot_svg(example.history, **marks)
-        tikz["cost-plot"] = cost_plot_tikz(example.history, **marks)
+        svg["cost-plot"] = cost_plot_svg(example.history, cost=cost, **marks)
+        tikz["cost-plot"] = cost_plot_tikz(example.history, cost=cost, **marks)
     for name, (drawn_svg, drawn_tikz) in path_figures(derivation.spec, example).items():
         svg[name], tikz[name] = drawn_svg, drawn_tikz
     return {"svg": svg, "tikz": tikz, "static-diagram": static}
@@ -83,8 +86,11 @@ def documents(derivation: Derivation, options: RenderOptions = RenderOptions()) 
         figures["tikz"].update({name: pair[1] for name, pair in drawn.items()})
     if curves:
         from .render.plot import compare_plot_svg, compare_plot_tikz
+        from .render.printer import PROFILES
 
-        figures["svg"]["compare-plot"], figures["tikz"]["compare-plot"] = compare_plot_svg(curves), compare_plot_tikz(curves)
+        cost = PROFILES[options.notation].cost
+        figures["svg"]["compare-plot"] = compare_plot_svg(curves, cost=cost)
+        figures["tikz"]["compare-plot"] = compare_plot_tikz(curves, cost=cost)
     stem, out = file_stem(derivation.spec.name), {}
     if "html" in options.formats:
         env = environment("html", options.templates)
@@ -105,15 +111,18 @@ def compile_pdf(tex_name: str, tex_source: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="nnsteps-pdf-") as scratch:
         source = Path(scratch) / tex_name
         write_atomic(source, tex_source)
-        try:
-            result = subprocess.run([*PDFLATEX, source.name], cwd=scratch, capture_output=True, text=True,
-                                    errors="replace", timeout=300, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise UnsupportedError("--to pdf", "pdflatex took longer than 5 minutes") from None
         pdf = source.with_suffix(".pdf")
-        if result.returncode != 0 or not pdf.is_file():
-            tail = "\n".join(result.stdout.splitlines()[-12:])
-            raise UnsupportedError("--to pdf", f"pdflatex failed on {tex_name}:\n{tail}")
+        for _ in range(MAX_RUNS):  # the table of contents and the bookmarks appear from the second run on
+            try:
+                result = subprocess.run([*PDFLATEX, source.name], cwd=scratch, capture_output=True, text=True,
+                                        errors="replace", timeout=300, stdin=subprocess.DEVNULL)
+            except subprocess.TimeoutExpired:
+                raise UnsupportedError("--to pdf", "pdflatex took longer than 5 minutes") from None
+            if result.returncode != 0 or not pdf.is_file():
+                tail = "\n".join(result.stdout.splitlines()[-12:])
+                raise UnsupportedError("--to pdf", f"pdflatex failed on {tex_name}:\n{tail}")
+            if "Rerun to get" not in result.stdout and "No file " not in result.stdout:
+                break
         return pdf.read_bytes()
 
 

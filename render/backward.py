@@ -11,11 +11,13 @@ from .context import Context, symbols
 from .explain import BACKWARD, matrix_steps
 from .forward import sample_cost
 from .notation import reduction
-from .operands import DOTS, Term, product, signed_sum
+from .operands import DOTS, Term, bracketed_sum, product, signed_pieces, signed_sum
 from .vanishing import causes, vanished
 from .regularizers import backward_note, special_layers
 from .pathdiagram import PREFIX, path_marks
-from .records import LINE_WIDTH, Figure, Group, M, Math, Paragraph, Section, Step, text, visible_width
+from .lines import DEFAULT, width
+from .lines import aligned_rows as broken_rows
+from .records import Figure, Group, M, Math, Paragraph, Section, Step, text
 
 SHOWN_PATHS = {"full": 8, "summary": 4}  # paths written out per parameter
 ENUMERATED_PATHS = {"full": 4096, "summary": 64}  # beyond this the paths are only counted
@@ -84,9 +86,13 @@ def aligned_rows(lhs: str, parts) -> list[str]:
     for part in parts:
         if part and (not kept or part != kept[-1]) and part != lhs:
             kept.append(part)
-    if visible_width(lhs + "".join(kept)) + 3 * len(kept) <= LINE_WIDTH:
+    if width(f"{lhs} = " + " = ".join(kept)) <= DEFAULT:
         return [f"{lhs} &= " + " = ".join(kept)]
-    return [f"{lhs} &= {kept[0]}"] + [f"&= {part}" for part in kept[1:]]
+    # one part per row, a part still too wide broken between its printed terms
+    rows = broken_rows(lhs, "=", kept[0], DEFAULT)
+    for part in kept[1:]:
+        rows += broken_rows("", "=", part, DEFAULT, indent=width(lhs))
+    return rows
 
 
 def local_block(ctx: Context, factors, sample: int) -> Math:
@@ -219,20 +225,20 @@ def hidden_delta_step(ctx: Context, layer: int, k: int, sample: int = 1) -> Step
     local = formula.terms[0][2].form
     terms = [(t[0].form, t[1].form) for t in formula.terms]
     shown = terms if len(terms) <= 8 else terms[:3] + [None] + terms[-1:]
-    sym = " + ".join(r"\cdots" if t is None else f"{ctx.tex(t[0])} {ctx.tex(t[1])}" for t in shown)
+    sym = [r"\cdots" if t is None else f"{ctx.tex(t[0])} {ctx.tex(t[1])}" for t in shown]
     # each term is a product whose factors carry their own parentheses: it brings no sign to the sum
-    num = signed_sum([DOTS if t is None else Term(product([ctx.value(v, sample) for v in t], ctx.digits)) for t in shown],
-                     ctx.digits)
+    num = signed_pieces([DOTS if t is None else Term(product([ctx.value(v, sample) for v in t], ctx.digits))
+                         for t in shown], ctx.digits)
     local_number = product([ctx.value(local, sample)], ctx.digits)
-    return Step(ctx.tex(formula.symbol), rf"\left({sym}\right) \cdot {ctx.printer.factor(local)}",
-                rf"\left({num}\right) \times {local_number}",
+    return Step(ctx.tex(formula.symbol), bracketed_sum([sym[0]] + [f"+ {t}" for t in sym[1:]], rf"\cdot {ctx.printer.factor(local)}"),
+                bracketed_sum(num, rf"\times {local_number}"),
                 ctx.num(ctx.value(formula.symbol, sample)), symbols(formula.chain, formula.symbol))
 
 
 def output_section(ctx: Context, parameters) -> Section:
     L = ctx.spec.depth
     J = _cost_tex(ctx, ctx.d.net.J, 1)
-    items = [Paragraph(text("The chain rule is written for one sample, sample 1", M(f" ({J})") if ctx.spec.n_samples > 1 else "",
+    items = [Paragraph(text("The chain rule is written for one sample, sample 1", text(" (", M(J), ")") if ctx.spec.n_samples > 1 else "",
                             ". A weight of the output layer reaches the cost through its receptor and the output neuron: "
                             "the derivative is the product of the local derivatives along the way."))]
     items.append(Paragraph(text("The error of each output neuron, ", M(f"{ctx.s('delta', L, 'k')} = {ctx.partial(J, ctx.s('z', L, 'k'))}"),

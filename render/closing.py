@@ -8,7 +8,7 @@ from ..derive.regularizers import step_masks
 from ..derive.training import batches
 from .context import Context
 from .explain.update import sgd_numbers as update_numbers, update_explainer, update_step  # noqa: F401  (re-exported)
-from .numbers import format_number
+from .numbers import format_number, latex_number
 from .training import beyond_gradient_descent, training_section
 from .records import Figure, Group, M, Paragraph, Section, Table, text
 
@@ -89,6 +89,21 @@ def _chosen_checks(ctx: Context) -> list:
     return chosen[:60]
 
 
+ZERO = 1e-9  # a gradient or difference within this of 0 is shown as 0: finite differences of a zero gradient leave noise
+
+
+def shown(value):
+    """The number the verification table shows: 0 for anything within ZERO of 0 (float or exact)."""
+    return None if value is None else 0 * abs(value) if abs(value) <= ZERO else value
+
+
+def largest_difference(worst) -> tuple:
+    """The summary's words for the largest difference between symbolic and independent backprop."""
+    if worst == 0:
+        return ("Symbolic and independent backprop agree exactly.",)
+    return ("Symbolic and independent backprop differ by at most ", M(latex_number(worst, 2)), ".")
+
+
 def verification_section(ctx: Context) -> Section:
     checks = ctx.d.checks
     if not checks:
@@ -97,20 +112,22 @@ def verification_section(ctx: Context) -> Section:
     fmt = lambda v: M(ctx.num(v)) if v is not None else ""  # noqa: E731
     rows = []
     for check in _chosen_checks(ctx):
-        difference = "" if check.finite_difference is None else format_number(abs(check.symbolic - check.finite_difference), 2)
-        rows.append((text(M(_name(ctx, check))), text(fmt(check.symbolic)), text(fmt(check.backprop)),
-                     text(fmt(check.finite_difference)), text(difference), text(STATUS[check.status])))
+        symbolic, backprop, finite = shown(check.symbolic), shown(check.backprop), shown(check.finite_difference)
+        # every number in one format: the document's (m \times 10^{e} when small), the difference to 2 digits
+        difference = "" if finite is None else M(latex_number(abs(symbolic - finite), 2))
+        rows.append((text(M(_name(ctx, check))), text(fmt(symbolic)), text(fmt(backprop)),
+                     text(fmt(finite)), text(difference), text(STATUS[check.status])))
     worst = max(abs(c.symbolic - c.backprop) for c in checks)
     sampled = [c for c in checks if c.finite_difference is not None]
     kinks = sum(1 for c in checks if c.status == "kink")
-    summary = (f"All {len(checks)} gradients were computed three ways: from the symbolic derivation above, by an "
-               f"independent matrix backprop written with hand-made derivatives, and by central finite differences of "
-               f"the cost ({len(sampled)} entries). Symbolic and independent backprop differ by at most "
-               f"{format_number(worst, 2)}.")
+    summary = text(f"All {len(checks)} gradients were computed three ways: from the symbolic derivation above, by an "
+                   f"independent matrix backprop written with hand-made derivatives, and by central finite differences "
+                   f"of the cost ({len(sampled)} entries). ", *largest_difference(worst))
     if kinks:
-        summary += (f" {kinks} finite difference{'s' if kinks != 1 else ''} straddle a ReLU corner (a receptor at 0), "
-                    "where the derivative jumps and a difference quotient cannot match it.")
-    items = [Paragraph(text(summary))]
+        summary = text(summary, f" {kinks} finite difference{'s' if kinks != 1 else ''} straddle a ReLU corner (a "
+                                "receptor at 0), where the derivative jumps and a difference quotient cannot match it.")
+    items = [Paragraph(summary), Paragraph(text("Gradients within ", M(latex_number(ZERO, 2)), " of 0 are shown as 0 "
+                                                "(a finite difference of a zero gradient leaves rounding noise)."))]
     if len(rows) < len(checks):
         items.append(Paragraph(text(f"A selection of {len(rows)} of the {len(checks)} entries:")))
     header = (text("Parameter"), text("Symbolic"), text("Backprop"), text("Finite differences"),

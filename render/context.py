@@ -10,7 +10,8 @@ import sympy as sp
 from ..derive.derivation import Derivation
 from .numbers import latex_number
 from .printer import PROFILES, NotationPrinter
-from .records import WIDE, M, Step, visible_width
+from .lines import DEFAULT, RELATION
+from .records import M, Step, width
 
 MATRIX_ROWS, MATRIX_COLS = 6, 6  # matrices larger than this are shown with dots in summary detail
 
@@ -42,6 +43,10 @@ class Context:
         if printed is None:
             printed = self._tex[expr] = self.printer.doprint(expr)
         return printed
+
+    def breakable(self, expr) -> str:
+        """An expression in the notation that a displayed line may break between its terms."""
+        return self.printer.breakable(expr)
 
     def s(self, kind: str, layer=None, *indices) -> str:
         """A scalar of the notation, also with letters: s("z", "l", "k")."""
@@ -110,18 +115,20 @@ class Context:
         if sample not in self._printers:
             self._printers[sample] = NotationPrinter(self.notation, spec=self.spec, values=self.sample_numbers(sample),
                                                      digits=self.digits)
-        return self._printers[sample].substituted(expr)
+        printer = self._printers[sample]
+        return printer.substituted(expr) if isinstance(expr, sp.Symbol) else printer.breakable(expr)
 
     def step(self, lhs, expr, sample: int = 1, value=None, note=None) -> Step:
         """lhs = expr = expr with numbers = value."""
         lhs_tex = lhs if isinstance(lhs, str) else self.tex(lhs)
         number = self.value(expr, sample) if value is None else value
-        return Step(lhs_tex, self.tex(expr), self.sub(expr, sample), self.num(number), symbols(expr, lhs), note)
+        return Step(lhs_tex, self.breakable(expr), self.sub(expr, sample), self.num(number), symbols(expr, lhs), note)
 
     # -- matrices -----------------------------------------------------------
     def matrix_step(self, lhs: str, formula: str, operands: str, result: str, relation: str = "=") -> Step:
-        """lhs = formula = the matrices = result; the row of matrices is left out when it is too wide to read."""
-        return Step(lhs, formula, operands if visible_width(operands) <= WIDE else "", result, relation=relation)
+        """lhs = formula = the matrices = result; the row of matrices is left out when it does not fit one line."""
+        fits = width(lhs) + RELATION + width(operands) <= DEFAULT
+        return Step(lhs, formula, operands if fits else "", result, relation=relation)
 
     def row(self, values, limit: int = 8) -> str:
         """(a, b, c) or (a, b, c, ..., z) for long vectors."""

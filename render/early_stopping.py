@@ -69,7 +69,11 @@ def with_validation(ctx: Context, section: Section) -> Section:
         items += _rule_items(ctx, rule)
     rows = tuple((text(str(r.step)), text(M(ctx.num(ctx.number(r.check.cost)))), text(M(ctx.num(ctx.number(r.check.best)))),
                   text(str(r.check.wait)), _decision(ctx, r.check, rule)) for r in records)
-    items.append(Table((text("Step ", M("t")), text("Validation cost ", M("V_t")), text("Best so far ", M("B_t")),
-                        text("Steps without improvement ", M("w_t")), text("Decision")), rows, "rrrrl"))
+    # short headings, so that the table fits the page; the sentence before it names each column
+    items.append(Paragraph(text("The table lists, after each step ", M("t"), ", the validation cost ", M("V_t"),
+                                ", the best so far ", M("B_t"), ", the steps without improvement ", M("w_t"),
+                                " and the decision.")))
+    items.append(Table((text("Step ", M("t")), text(M("V_t")), text("Best ", M("B_t")), text(M("w_t")),
+                        text("Decision")), rows, "rrrrl"))
     items.append(_outcome(ctx, rule, records[-1].check, len(d.training.steps)))
     return replace(section, items=section.items + tuple(items))

@@ -20,7 +20,8 @@ from jinja2.exceptions import SecurityError, TemplateError, TemplateNotFound, Te
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..derive.errors import SpecError
-from .escape import Raw, html_text, md_code, md_code_block, md_escape, tex_code, tex_escape
+from .escape import Raw, html_text, md_code, md_code_block, md_escape, plain_math, tex_code, tex_escape
+from .lines import BUDGETS
 from .mathml import display_math, inline_math
 from .templatecache import template_cache
 
@@ -154,6 +155,7 @@ def _build(fmt: str, folder: Path | None) -> SandboxedEnvironment:
         env.filters["tex"] = lambda value: Raw(tex_escape(value))
         env.filters["math"] = Raw  # LaTeX from the printer, printed as it is
         env.filters["code"] = tex_code  # a listing: every character set by its code
+        env.filters["pdf"] = lambda latex: Raw(tex_escape(plain_math(latex)))  # a PDF bookmark's plain text
     elif fmt == "md":
         env = _Sandbox(folder, autoescape=False, finalize=md_escape, **_common(fmt, folder))
         env.filters["md"] = lambda value: Raw(md_escape(value))
@@ -162,4 +164,10 @@ def _build(fmt: str, folder: Path | None) -> SandboxedEnvironment:
     else:
         raise SpecError("--to", f"no template format {fmt!r}; choose one of {', '.join(FORMATS)}")
     env.filters["raw"] = Raw
+    env.filters["fit"] = functools.partial(_fit, budget=BUDGETS[fmt])  # a displayed line at this format's width
     return env
+
+
+def _fit(item, budget: float) -> str:
+    """A step or displayed formula laid out for the format's line width (render/lines.py)."""
+    return item.fit(budget)

@@ -49,6 +49,21 @@ def tex_escape(value) -> str:
     return "".join(out)
 
 
+_FRACTION = re.compile(r"\\frac\{\\partial ([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\{\\partial ([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}")
+_WORDS = {"partial": "d", "cdot": "*", "times": "x", "circ": "o", "to": "->", "cdots": "...", "ldots": "...",
+          "top": "T", "quad": " ", "qquad": "  "}
+_SILENT = re.compile(r"\\(left|right|bigl|bigr|mathbf|boldsymbol|operatorname|mathrm|text|hat|tilde)\b")
+
+
+def plain_math(latex: str) -> str:
+    """Inline LaTeX from the printer as plain ASCII for a PDF bookmark: w^(1)_1,1, dJ/dw^(3)_2,1, delta^(2)_1."""
+    text = _FRACTION.sub(r"d\1/d\2", str(latex))
+    text = _SILENT.sub("", text)
+    text = re.sub(r"\\([a-zA-Z]+)", lambda m: _WORDS.get(m.group(1), m.group(1)), text)
+    text = re.sub(r"\\(.)", r"\1", text)
+    return " ".join(text.replace("{", "").replace("}", "").split())
+
+
 _MARKDOWN = set("\\`*_{}[]<>#+!|~$")
 
 
@@ -63,7 +78,9 @@ def md_escape(value) -> str:
             out.append("\\" + char)
         elif char == "&":
             out.append("&amp;")
-        elif char in "-." and (index == 0 or text[index - 1] == "\n"):
+        elif char in "-+" and index == 0 and text[1:2] in ("", " "):  # a list bullet, if the text opens a line
+            out.append("\\" + char)
+        elif char in ".)" and text[:index].isdigit() and text[index + 1:index + 2] in ("", " "):  # "1." or "1)"
             out.append("\\" + char)
         else:
             out.append(char)

@@ -6,7 +6,7 @@ from .context import Context, symbols
 from .geometry import COMPACT_LIMIT
 from .explain import FORWARD, matrix_steps
 from .notation import activation_table, init_sentence, loss_sentences, notation_table, reduction, training_sentence, words
-from .operands import DOTS, Term, product, signed_sum
+from .operands import DOTS, Term, breakable_sum, product, signed_pieces, signed_sum
 from .regularizers import forward_layer_steps, given_items, special_layers
 from .records import Figure, Group, M, Math, Paragraph, Section, Step, side_by_side, text
 
@@ -73,10 +73,11 @@ def receptor_step(ctx: Context, layer: int, k: int, sample: int = 1) -> Step:
     equation = ctx.d.net.receptor(layer, k)
     pairs, bias = list(equation.terms[:-1]), equation.terms[-1]
     shown = _shown_terms(pairs)
-    formula = " + ".join(r"\cdots" if p is None else _product(ctx, *p, None) for p in shown) + f" + {ctx.tex(bias)}"
+    symbolic = [r"\cdots" if p is None else _product(ctx, *p, None) for p in shown] + [ctx.tex(bias)]
+    formula = breakable_sum([symbolic[0]] + [f"+ {t}" for t in symbolic[1:]])
     # a product's factors carry their own parentheses, so only the bias can bring a sign to the sum
     terms = [DOTS if p is None else Term(_product(ctx, *p, sample)) for p in shown]
-    numbers = signed_sum(terms + [ctx.sample_numbers(sample)[bias]], ctx.digits)
+    numbers = breakable_sum(signed_pieces(terms + [ctx.sample_numbers(sample)[bias]], ctx.digits))
     value = ctx.value(equation.lhs, sample)
     return Step(ctx.tex(equation.lhs), formula, numbers, ctx.num(value),
                 symbols(equation.lhs, equation.rhs))

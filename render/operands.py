@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sympy.printing.precedence import PRECEDENCE
 
+from .lines import Breakable
 from .numbers import is_fraction, is_scientific, latex_number
 
 # How tightly a printed number holds together, on SymPy's precedence scale:
@@ -84,14 +85,34 @@ def _signed(term, digits: int) -> tuple[bool, str]:
     return False, latex_number(term, digits)
 
 
-def signed_sum(terms, digits: int = 6) -> str:
-    """a + b - c: a later negative term is subtracted by its sign; the first keeps its minus, without parentheses
-    (a sum's first term sits at the level of the sum itself, so a leading minus needs none)."""
+def signed_pieces(terms, digits: int = 6) -> list[str]:
+    """The terms of a sum, each after the first with its operator: a later negative term is subtracted by its sign;
+    the first keeps its minus, without parentheses (a sum's first term sits at the level of the sum itself)."""
     pieces = []
     for position, term in enumerate(terms):
         negative, text = _signed(term, digits)
         if position == 0:
             pieces.append(f"-{text}" if negative else text)
         else:
-            pieces.append(f" - {text}" if negative else f" + {text}")
-    return "".join(pieces)
+            pieces.append(f"- {text}" if negative else f"+ {text}")
+    return pieces
+
+
+def signed_sum(terms, digits: int = 6) -> str:
+    """a + b - c, on one line (signed_pieces joined)."""
+    return " ".join(signed_pieces(terms, digits))
+
+
+def breakable_sum(pieces) -> Breakable:
+    """Printed terms of a sum (signed_pieces) as one expression a displayed line may break between."""
+    return Breakable(" ".join(pieces), pieces)
+
+
+def bracketed_sum(pieces, after: str) -> Breakable:
+    """(t1 + t2 + ...) times a factor, `after` being the operator and the factor (`\\times 0.2`): on one line in
+    \\left( \\right), broken in \\bigl( \\bigr) with the factor a piece of its own."""
+    pieces = list(pieces)
+    text = rf"\left({' '.join(pieces)}\right) {after}"
+    if len(pieces) == 1:
+        return Breakable(text, [text])
+    return Breakable(text, [r"\bigl(" + pieces[0], *pieces[1:-1], pieces[-1] + r"\bigr)", after])

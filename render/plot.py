@@ -7,7 +7,8 @@ import math
 from .numbers import format_number
 
 WIDTH, HEIGHT = 480.0, 260.0
-LEFT, RIGHT, TOP, BOTTOM = 64.0, 16.0, 16.0, 40.0
+LEFT, RIGHT, TOP, BOTTOM = 76.0, 16.0, 16.0, 40.0
+MID_Y = TOP + (HEIGHT - TOP - BOTTOM) / 2  # the y-axis label, turned upright, is centred here
 
 
 def _ticks(low: float, high: float, count: int = 4) -> list[float]:
@@ -47,14 +48,35 @@ def _labelled_steps(values) -> range:
     return range(0, steps + 1, max(1, math.ceil(steps / 10)))
 
 
+def _svg_axis_labels(cost: str) -> list[str]:
+    """`step` under the x axis, `cost J` up the y axis (the cost letter of the notation, in italics)."""
+    return [f'<text x="{LEFT + (WIDTH - LEFT - RIGHT) / 2:g}" y="{HEIGHT - 6:g}" text-anchor="middle" '
+            'font-size="12">step</text>',
+            f'<text transform="translate(14 {MID_Y:g}) rotate(-90)" text-anchor="middle" font-size="12">cost '
+            f'<tspan font-style="italic">{_letter(cost)}</tspan></text>']
+
+
+def _tikz_axis_labels(cm, flip, cost: str) -> list[str]:
+    return [rf"\node at ({cm(LEFT + (WIDTH - LEFT - RIGHT) / 2)},{flip(HEIGHT - 8)}) {{step}};",
+            rf"\node[rotate=90] at ({cm(14)},{flip(MID_Y)}) {{cost \({_letter(cost)}\)}};"]
+
+
+def _letter(cost: str) -> str:
+    """The cost's letter of a notation profile (J or C); anything else is refused rather than printed."""
+    if cost not in ("J", "C"):
+        raise ValueError(f"the cost letter {cost!r} is not J or C")
+    return cost
+
+
 # the validation curve (dashed) and the early-stopping mark: SVG colour, TikZ colour
 VALIDATION = ("#c0392b", "red!70!black")
 STOP = ("#5f6b7a", "gray")
 
 
-def cost_plot_svg(history, title: str = "Cost after each step", validation=(), stop=None, best=None) -> str:
-    """A self-contained <svg> line plot of the cost against the step; with `validation`, the validation cost
-    dashed beside it, a legend and the y label, with `stop`, a vertical mark at the step training stopped after,
+def cost_plot_svg(history, title: str = "Cost after each step", cost: str = "J", validation=(), stop=None,
+                  best=None) -> str:
+    """A self-contained <svg> line plot of the cost against the step, both axes labelled; with `validation`, the validation cost
+    dashed beside it and a legend, with `stop`, a vertical mark at the step training stopped after,
     and with `best`, a ring on the best validation cost counted."""
     values, low, high, x, y = _scale(history, validation)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="cost-plot" viewBox="0 0 {WIDTH:g} {HEIGHT:g}" '
@@ -68,8 +90,7 @@ def cost_plot_svg(history, title: str = "Cost after each step", validation=(), s
         parts.append(f'<text x="{LEFT - 8:g}" y="{ty + 4:.2f}" text-anchor="end" font-size="11">{format_number(tick, 4)}</text>')
     for t in _labelled_steps(values):
         parts.append(f'<text x="{x(t):.2f}" y="{HEIGHT - BOTTOM + 16:g}" text-anchor="middle" font-size="11">{t}</text>')
-    parts.append(f'<text x="{LEFT + (WIDTH - LEFT - RIGHT) / 2:g}" y="{HEIGHT - 6:g}" text-anchor="middle" '
-                 'font-size="12">step</text>')
+    parts += _svg_axis_labels(cost)
     if validation:
         parts += _validation_svg(validation, stop, best, x, y)
     points = " ".join(f"{x(t):.2f},{y(v):.2f}" for t, v in enumerate(values))
@@ -82,10 +103,9 @@ def cost_plot_svg(history, title: str = "Cost after each step", validation=(), s
 
 
 def _validation_svg(validation, stop, best, x, y) -> list:
-    """The y label, the stop mark, the dashed validation curve with its points, the best one ringed, the legend."""
+    """The stop mark, the dashed validation curve with its points, the best one ringed, the legend."""
     colour, grey = VALIDATION[0], STOP[0]
-    parts = [f'<text transform="translate(14 {TOP + (HEIGHT - TOP - BOTTOM) / 2:g}) rotate(-90)" text-anchor="middle" '
-             'font-size="12">cost</text>']
+    parts = []
     if stop is not None:
         parts.append(f'<line x1="{x(stop):.2f}" y1="{TOP:g}" x2="{x(stop):.2f}" y2="{HEIGHT - BOTTOM:g}" '
                      f'stroke="{grey}" stroke-width="1.5" stroke-dasharray="2 3"/>')
@@ -110,7 +130,7 @@ def _validation_svg(validation, stop, best, x, y) -> list:
     return parts
 
 
-def cost_plot_tikz(history, validation=(), stop=None, best=None) -> str:
+def cost_plot_tikz(history, cost: str = "J", validation=(), stop=None, best=None) -> str:
     """The same plot as a tikzpicture (core TikZ only), 1 SVG unit = 0.02 cm."""
     values, low, high, x, y = _scale(history, validation)
     cm = lambda v: f"{v * 0.02:.3f}"  # noqa: E731
@@ -123,7 +143,7 @@ def cost_plot_tikz(history, validation=(), stop=None, best=None) -> str:
         lines.append(rf"\node[anchor=east] at ({cm(LEFT - 4)},{flip(ty)}) {{\({format_number(tick, 4)}\)}};")
     for t in _labelled_steps(values):
         lines.append(rf"\node[anchor=north] at ({cm(x(t))},{flip(HEIGHT - BOTTOM + 2)}) {{{t}}};")
-    lines.append(rf"\node at ({cm(LEFT + (WIDTH - LEFT - RIGHT) / 2)},{flip(HEIGHT - 8)}) {{step}};")
+    lines += _tikz_axis_labels(cm, flip, cost)
     if validation:
         lines += _validation_tikz(validation, stop, best, x, y, cm, flip)
     points = " -- ".join(f"({cm(x(t))},{flip(y(v))})" for t, v in enumerate(values))
@@ -137,7 +157,7 @@ def cost_plot_tikz(history, validation=(), stop=None, best=None) -> str:
 def _validation_tikz(validation, stop, best, x, y, cm, flip) -> list:
     """The same marks as _validation_svg in TikZ."""
     colour, grey = VALIDATION[1], STOP[1]
-    lines = [rf"\node[rotate=90] at ({cm(14)},{flip(TOP + (HEIGHT - TOP - BOTTOM) / 2)}) {{cost}};"]
+    lines = []
     if stop is not None:
         lines.append(rf"\draw[{grey}, dotted, thick] ({cm(x(stop))},{flip(TOP)}) -- ({cm(x(stop))},{flip(HEIGHT - BOTTOM)});")
         lines.append(rf"\node[anchor=south east, text={grey}] at ({cm(x(stop))},{flip(TOP - 1)}) "
@@ -173,7 +193,7 @@ def _layout(curves) -> tuple:
     return ticks, steps, [[(x(t), y(v)) for t, v in enumerate(curve.history)] for curve in curves]
 
 
-def compare_plot_svg(curves, title: str = "Cost after each step, by update rule") -> str:
+def compare_plot_svg(curves, title: str = "Cost after each step, by update rule", cost: str = "J") -> str:
     """Several cost curves (derive/compare.Curve) on shared axes, with a legend; one colour per rule."""
     ticks, steps, lines = _layout(curves)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="compare-plot" viewBox="0 0 {WIDTH:g} {HEIGHT:g}" '
@@ -184,6 +204,7 @@ def compare_plot_svg(curves, title: str = "Cost after each step, by update rule"
               for label, ty in ticks]
     parts += [f'<text x="{tx:.2f}" y="{HEIGHT - BOTTOM + 16:g}" text-anchor="middle" font-size="11">{t}</text>'
               for t, tx in steps]
+    parts += _svg_axis_labels(cost)
     for index, (curve, points) in enumerate(zip(curves, lines)):
         colour = COLOURS[index % len(COLOURS)][0]
         joined = " ".join(f"{px:.2f},{py:.2f}" for px, py in points)
@@ -195,7 +216,7 @@ def compare_plot_svg(curves, title: str = "Cost after each step, by update rule"
     return "\n".join(parts) + "\n"
 
 
-def compare_plot_tikz(curves) -> str:
+def compare_plot_tikz(curves, cost: str = "J") -> str:
     """The same as a tikzpicture, 1 SVG unit = 0.02 cm."""
     ticks, steps, lines = _layout(curves)
     cm = lambda v: f"{v * 0.02:.3f}"  # noqa: E731
@@ -204,6 +225,7 @@ def compare_plot_tikz(curves) -> str:
            rf"\draw[gray] ({cm(LEFT)},{flip(TOP)}) rectangle ({cm(WIDTH - RIGHT)},{flip(HEIGHT - BOTTOM)});"]
     out += [rf"\node[anchor=east] at ({cm(LEFT - 4)},{flip(ty)}) {{\({label}\)}};" for label, ty in ticks]
     out += [rf"\node[anchor=north] at ({cm(tx)},{flip(HEIGHT - BOTTOM + 2)}) {{{t}}};" for t, tx in steps]
+    out += _tikz_axis_labels(cm, flip, cost)
     for index, (curve, points) in enumerate(zip(curves, lines)):
         colour = COLOURS[index % len(COLOURS)][1]
         out.append(rf"\draw[thick, {colour}] " + " -- ".join(f"({cm(px)},{flip(py)})" for px, py in points) + ";")

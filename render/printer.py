@@ -14,6 +14,7 @@ from sympy.printing.precedence import precedence_traditional
 from ..derive.activations import ACTIVATIONS
 from ..derive.model import GENERIC_Z
 from ..derive.names import letters, matrix_quantity, symbol_quantity
+from .lines import Breakable
 from .numbers import latex_number
 from .operands import BASE, factor, needs_parentheses, power_base
 
@@ -200,22 +201,89 @@ class NotationPrinter(LatexPrinter):
                 terms[place] = term
         return terms
 
-    def _print_Add(self, expr, order=None):
-        # a long sum shows its first three terms, dots and its last term
-        terms = self._as_ordered_terms(expr, order=order)
+    def _add_terms(self, expr, order=None) -> list[tuple[str, object]]:
+        """(operator, term) of a sum in printed order, the operator "" for the first; a long sum shows its first
+        three terms, dots (term None) and its last term."""
+        terms = self._as_ordered_terms(expr, order=order) if isinstance(expr, sp.Add) else list(expr.args)
         shown = terms if len(terms) <= MAX_TERMS else terms[:3] + [None] + terms[-1:]
-        tex = ""
+        signed = []
         for i, term in enumerate(shown):
-            if term is None:
-                tex += r" + \cdots"
-                continue
-            if i and term.could_extract_minus_sign():
-                tex, term = tex + " - ", -term
-            elif i:
-                tex += " + "
-            term_tex = self._print(term)
-            tex += rf"\left({term_tex}\right)" if self._needs_add_brackets(term) else term_tex
-        return tex
+            if term is not None and i and term.could_extract_minus_sign():
+                signed.append(("-", -term))
+            else:
+                signed.append(("+" if i else "", term))
+        return signed
+
+    def _term(self, term) -> str:
+        if term is None:
+            return r"\cdots"
+        term_tex = self._print(term)
+        return rf"\left({term_tex}\right)" if self._needs_add_brackets(term) else term_tex
+
+    def _print_Add(self, expr, order=None):
+        return " ".join(f"{operator} {self._term(term)}" if operator else self._term(term)
+                        for operator, term in self._add_terms(expr, order))
+
+    # -- pieces a displayed line may break between ------------------------------
+    def pieces(self, expr) -> list[str]:
+        """The expression as pieces joined by operators: the terms of a sum, and the factors of a product with any
+        sum among them opened into its terms inside \\bigl( \\bigr) (juxtaposed factors stay together)."""
+        if isinstance(expr, (sp.Add, sp.MatAdd)):
+            out = []
+            for operator, term in self._add_terms(expr):
+                # a product opens only around a sum inside it: a break at a \\times within a term would misread
+                opens = term is not None and not self._needs_add_brackets(term) and _holds_sum(term)
+                inner = self.pieces(term) if opens else [self._term(term)]
+                out += [f"{operator} {inner[0]}" if operator else inner[0]] + inner[1:]
+            return out
+        opened = self._opened(expr)
+        if opened is not None:
+            return opened
+        joins = {sp.Mul: self._settings["mul_symbol_latex"].strip(), sp.MatMul: "", sp.HadamardProduct: r"\circ"}
+        kind = next((k for k in joins if type(expr) is k), None)
+        if kind is None or (kind is sp.Mul and (_absorbed_sign(expr) is not None or _has_fraction(expr))):
+            return [self._print(expr)]
+        sign, factors = "", list(expr.args)
+        if kind is sp.Mul:  # a minus sign goes in front, as SymPy prints it
+            negative = expr.could_extract_minus_sign()
+            sign, factors = ("- " if negative else ""), list((-expr if negative else expr).as_ordered_factors())
+        out: list[str] = []
+        for number, item in enumerate(factors):
+            if self._opened(item) is not None:
+                inner = self._opened(item)
+            elif isinstance(item, (sp.Add, sp.MatAdd)):
+                inner = self.pieces(item)
+                inner = [r"\bigl(" + inner[0]] + inner[1:-1] + [inner[-1] + r"\bigr)"] if len(inner) > 1 \
+                    else [r"\bigl(" + inner[0] + r"\bigr)"]
+            else:
+                inner = [self.parenthesize(item, PRECEDENCE["Mul"], strict=False)]
+            if number and joins[kind]:
+                out += [f"{joins[kind]} {inner[0]}"] + inner[1:]
+            elif number:  # juxtaposed: glued to what comes before
+                out[-1] = f"{out[-1]} {inner[0]}"
+                out += inner[1:]
+            else:
+                out += inner
+        out[0] = sign + out[0]
+        return out
+
+    def _opened(self, expr) -> list[str] | None:
+        """A function of a sum, tanh(a + b), or a power of one, (a + b)^2, opened into the sum's pieces inside
+        \\bigl( \\bigr); None for anything else."""
+        if isinstance(expr, sp.Function) and len(expr.args) == 1 and isinstance(expr.args[0], sp.Add) \
+                and not isinstance(expr, sp.Piecewise):
+            inner, before, after = self.pieces(expr.args[0]), self._hprint_Function(str(expr.func)), ""
+        elif isinstance(expr, sp.Pow) and isinstance(expr.base, sp.Add) and expr.exp.is_Integer and expr.exp > 1:
+            inner, before, after = self.pieces(expr.base), "", f"^{{{self._print(expr.exp)}}}"
+        else:
+            return None
+        if len(inner) == 1:
+            return [self._print(expr)]
+        return [rf"{before}\bigl({inner[0]}"] + inner[1:-1] + [rf"{inner[-1]}\bigr){after}"]
+
+    def breakable(self, expr) -> Breakable:
+        """The expression printed, carrying its pieces for line breaking."""
+        return Breakable(self.doprint(expr), self.pieces(expr))
 
     def _print_Mul(self, expr):
         # -x (x - 1) reads better as x (1 - x); -(x - 1)(x + 1) as 1 - x^2
@@ -226,9 +294,11 @@ class NotationPrinter(LatexPrinter):
 
     def precedence(self, expr) -> int:
         """SymPy's precedence of an expression as this printer writes it: a product with a minus sign binds like a
-        sum (SymPy's precedence_Mul), except where _print_Mul absorbs the -1 (-x (x - 1) written x (1 - x))."""
-        if isinstance(expr, sp.Mul) and _absorbed_sign(expr) is not None:
-            return PRECEDENCE["Mul"]
+        sum (SymPy's precedence_Mul), except where _print_Mul absorbs the -1 (-x (x - 1) written x (1 - x), a
+        product; -(x - 1)(x + 1) written 1 - x^2, a sum)."""
+        rewritten = _absorbed_sign(expr) if isinstance(expr, sp.Mul) else None
+        if rewritten is not None:  # -(x - 1)(x + 1) is written 1 - x^2: a lone factor left binds as itself
+            return self.precedence(rewritten[0]) if len(rewritten) == 1 else PRECEDENCE["Mul"]
         return sympy_precedence(expr)
 
     def factor(self, expr) -> str:
@@ -278,6 +348,19 @@ class NotationPrinter(LatexPrinter):
         form = function.expr.xreplace({function.variables[0]: GENERIC_Z})
         prime = "" if form == row.form(GENERIC_Z, self.spec) else "'"  # matrix_form applies a(z) or a'(z) as derived
         return rf"{row.latex}{prime}\left({self._print(argument)}\right)"
+
+
+def _holds_sum(expr) -> bool:
+    """A product with a sum among its factors (or a function or power of a sum), or such a function or power."""
+    if isinstance(expr, (sp.Mul, sp.MatMul, sp.HadamardProduct)):
+        return any(isinstance(f, (sp.Add, sp.MatAdd)) or _holds_sum(f) for f in expr.args)
+    return isinstance(expr, (sp.Function, sp.Pow)) and not isinstance(expr, sp.Piecewise) and len(expr.args) >= 1 \
+        and isinstance(expr.args[0], sp.Add)
+
+
+def _has_fraction(expr) -> bool:
+    """A product SymPy prints as a fraction (a negative power or a rational coefficient): kept whole."""
+    return any(f.is_Pow and f.exp.is_negative or f.is_Rational and not f.is_Integer for f in expr.args)
 
 
 def _blanked(q, mark: str) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import ClassVar, Optional
+
+# the layout of displayed lines lives in render/lines.py; side_by_side and width are re-exported for the sections
+from .lines import DEFAULT, equation_chain, side_by_side, width  # noqa: F401
 
 
 class M(str):
@@ -54,48 +56,8 @@ class Math:
     symbols: tuple = ()
     kind: ClassVar[str] = "math"
 
-
-_INVISIBLE = re.compile(r"\\(left|right|mathbf|boldsymbol|operatorname|mathbb|text|begin|end)\b")
-LINE_WIDTH = 72  # visible characters that fit one displayed line
-
-
-_MATRIX = re.compile(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}")
-
-
-def _matrix_width(match) -> str:
-    # a matrix is as wide as its widest entry of each column, with room between the columns
-    rows = [row.split("&") for row in match.group(1).split(r"\\")]
-    columns = max(len(row) for row in rows)
-    widths = [max(visible_width(row[c]) if c < len(row) else 0 for row in rows) + 2 for c in range(columns)]
-    return "#" * (sum(widths) + 2)
-
-
-def visible_width(latex: str) -> int:
-    """A rough count of the glyphs a LaTeX string shows (a command counts as one, a matrix its widest row)."""
-    latex = _MATRIX.sub(_matrix_width, latex)
-    shown = re.sub(r"\\[a-zA-Z]+", "#", _INVISIBLE.sub("", latex))
-    return len(re.sub(r"[{}^_&\\ ]", "", shown))
-
-
-WIDE = 76  # a displayed line wider than this (in visible characters) does not fit the page
-
-
-def side_by_side(pieces: list[str]) -> list[str]:
-    """Equations joined by a comma on one line when they fit, else one per line."""
-    joined = r", \quad ".join(pieces)
-    return [joined] if visible_width(joined) <= WIDE else list(pieces)
-
-
-def equation_chain(lhs: str, parts, relation: str = "=") -> str:
-    """lhs = a = b = c on one line, or aligned one part per line when it is too long; repeats are dropped."""
-    kept: list[str] = []
-    for part in parts:
-        if part and (not kept or part != kept[-1]) and part != lhs:
-            kept.append(part)
-    if visible_width(lhs + "".join(kept)) + 3 * len(kept) <= LINE_WIDTH:
-        return f"{lhs} {relation} " + " = ".join(kept)
-    rows = [f"{lhs} &{relation} {kept[0]}"] + [f"&= {part}" for part in kept[1:]]
-    return r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}"
+    def fit(self, budget: float) -> str:
+        return self.latex
 
 
 @dataclass(frozen=True)
@@ -114,7 +76,11 @@ class Step:
 
     @property
     def latex(self) -> str:
-        return equation_chain(self.lhs, (self.expansion, self.formula, self.substituted, self.value), self.relation)
+        return self.fit(DEFAULT)
+
+    def fit(self, budget: float) -> str:
+        """The chain laid out for a line `budget` em wide: long parts broken between their printed terms."""
+        return equation_chain(self.lhs, (self.expansion, self.formula, self.substituted, self.value), self.relation, budget)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..derive.batch_coupling import batch_coupling
 from .context import Context
-from .records import Group, M, Math, Paragraph, Section, text
+from .records import Group, M, Math, Paragraph, Section, side_by_side, text
 
 
 def normalized_layers(spec) -> tuple:
@@ -154,11 +154,13 @@ def section(ctx: Context, number: int) -> Section | None:
                                     "running statistics after the training steps (torch's update with the unbiased "
                                     "variance), and the gradients of the scale and shift:")))
         running_mean, running_var = ctx.d.running_statistics()[l]
-        items.append(Math(rf"\boldsymbol{{\mu}} = {ctx.row(records[('mu', l)])}, \quad \boldsymbol{{\sigma}}^2 = "
-                          rf"{ctx.row(records[('var', l)])}, \quad \text{{running}}: {ctx.row(running_mean)}, {ctx.row(running_var)}"))
+        items += [Math(m) for m in side_by_side([
+            rf"\boldsymbol{{\mu}} = {ctx.row(records[('mu', l)])}", rf"\boldsymbol{{\sigma}}^2 = {ctx.row(records[('var', l)])}",
+            rf"\text{{running}}: {ctx.row(running_mean)}, {ctx.row(running_var)}"])]
         grads = ctx.d.backward.gradients
-        items.append(Math(rf"\frac{{\partial J}}{{\partial \boldsymbol{{\gamma}}}} = {ctx.row(grads[f'gamma{l}'])}, \quad "
-                          rf"\frac{{\partial J}}{{\partial \boldsymbol{{\beta}}}} = {ctx.row(grads[f'beta{l}'])}"))
+        items += [Math(m) for m in side_by_side([
+            rf"\frac{{\partial J}}{{\partial \boldsymbol{{\gamma}}}} = {ctx.row(grads[f'gamma{l}'])}",
+            rf"\frac{{\partial J}}{{\partial \boldsymbol{{\beta}}}} = {ctx.row(grads[f'beta{l}'])}"])]
         items.append(coupling_group(ctx, l))
     return Section("regularizers", number, "Dropout and batch normalization", tuple(items))
 

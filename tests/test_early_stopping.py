@@ -218,7 +218,7 @@ def test_the_plot_shows_both_curves_and_the_stop():
     svg, tikz = cost_plot_svg(d.training.history, **marks), cost_plot_tikz(d.training.history, **marks)
     assert svg.count("<polyline") == 2 and "validation" in svg and "training" in svg and "stopped after step 10" in svg
     assert "best (step 7)" in svg and "best (step 7)" in tikz
-    assert ">cost</text>" in svg and ">step</text>" in svg
+    assert ">cost <tspan" in svg and ">step</text>" in svg  # both axes labelled
     assert "dashed" in tikz and "stopped after step 10" in tikz and "{validation}" in tikz
     plain = cost_plot_svg(d.training.history)
     assert plain.count("<polyline") == 1 and "validation" not in plain

@@ -117,14 +117,43 @@ def test_latex_holds_the_formulas():
     assert text.count(r"\frac{\partial \mathcal{L}}{\partial") == 20  # every parameter of 2-3-2-1
     assert r"\mathbf{Z}^{(1)}" in text and r"\mathbf{W}^{(1)}" in text  # the matrix form
     assert text.count(r"\begin{align*}") == text.count(r"\end{align*}") == 5
+    assert text.count(r"{\allowdisplaybreaks") == 5  # each block may run over pages
     assert "6384" not in text and "0.08" not in text  # formulas only, no numbers
     softmax = _latex("xor-softmax", "--to", "latex")
     assert r"\delta^{(2)}_{1} &=" in softmax and r"= x^{(2)}_{1} - y_{1}" in softmax  # SymPy's simplification
 
 
-def test_latex_expanded_and_its_refusal(tmp_path):
-    text = _latex("tutorial", "--to", "latex", "--expanded")
-    assert "fully expanded" in text
+@pytest.mark.parametrize("spec", ["chain", "identity-3-4-4-2"])
+def test_latex_expanded_compiles_within_the_page(spec, tmp_path, require_tools):
+    # the expanded gradients break between terms: pdflatex sets them without a line wider than the plain article's
+    require_tools("pdflatex")
+    if spec != "chain":
+        path = tmp_path / f"{spec}.toml"
+        path.write_text('layers = [3, 4, 4, 2]\nactivations = ["identity", "identity", "identity"]\n'
+                        'loss = "squared_error"\n[init]\nseed = 2\n[data]\nX = [[0.1, 0.2, 0.3]]\nY = [[1, 0]]\n')
+        spec = str(path)
+    (tmp_path / "formulas.tex").write_text(_latex(spec, "--to", "latex", "--expanded"))
+    (tmp_path / "doc.tex").write_text("\\documentclass{article}\n\\usepackage{amsmath,amssymb,bm}\n"
+                                      "\\begin{document}\n\\input{formulas.tex}\n\\end{document}\n")
+    run = subprocess.run(["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                         cwd=tmp_path, capture_output=True, text=True, errors="replace", timeout=600,
+                         stdin=subprocess.DEVNULL)
+    assert run.returncode == 0, run.stdout[-3000:]
+    log = (tmp_path / "doc.log").read_text(errors="replace")
+    assert "fully expanded" in (tmp_path / "formulas.tex").read_text()
+    assert "Overfull" not in log and "Dimension too large" not in log
+
+
+def test_latex_expanded_refused_when_it_cannot_be_typeset(tmp_path):
+    # a ReLU's expansion nests cases, a sigmoid's a long sum in an exponent: no line can hold them
+    out = tmp_path / "formulas.tex"
+    result = subprocess.run([sys.executable, "-m", "nnsteps", "export", "tutorial", "--to", "latex", "--expanded",
+                             "-o", str(out)], capture_output=True, text=True)
+    assert result.returncode == 2 and not out.exists()
+    assert result.stderr.count("\n") == 1 and "--expanded" in result.stderr and "W1[1,1]" in result.stderr
+
+
+def test_latex_expanded_refused_above_the_parameter_limit(tmp_path):
     path = tmp_path / "big.toml"
     path.write_text('layers = [4, 8, 8, 3]\nactivations = ["tanh", "tanh", "softmax"]\nloss = "cross_entropy"\n'
                     "[init]\nseed = 1\n[data]\nX = [[0.1, 0.2, 0.3, 0.4]]\nY = [[1, 0, 0]]\n")

@@ -1,9 +1,13 @@
-"""Every built-in example's .tex compiles with pdflatex, and page 1 rendered by pdftoppm is not blank."""
+"""Every built-in example's .tex compiles with pdflatex without a line wider than the page, and page 1 rendered by
+pdftoppm is not blank; so do the summary documents of two larger networks."""
 
+import re
+import json
 import struct
 import subprocess
 import zlib
 
+import numpy as np
 import pytest
 
 from nnsteps.spec import builtin_names
@@ -51,6 +55,31 @@ def ink_fraction(png: bytes) -> float:
     return dark / (width * height)
 
 
+OVERFULL = re.compile(r"Overfull \\hbox \(([\d.]+)pt too wide\)[^\n]* at lines? (\d+)")
+
+
+def overfull(log: str, tolerance: float = 1.0) -> list[tuple[float, int]]:
+    """(points too wide, source line) of every overfull box in a pdflatex log wider than the tolerance."""
+    return [(float(m.group(1)), int(m.group(2))) for m in OVERFULL.finditer(log) if float(m.group(1)) > tolerance]
+
+
+def bookmarks(out_file) -> list[str]:
+    """The titles of hyperref's PDF bookmarks (its .out file): octal escapes, UTF-16 after a byte-order mark."""
+    titles = []
+    for raw in re.findall(r"\\BOOKMARK \[\d+\]\[[^]]*\]\{[^}]*\}\{(.*)\}\{[^}]*\}% \d+", out_file.read_text()):
+        data = re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), raw.encode("latin-1"))
+        data = re.sub(rb"\\(.)", rb"\1", data)
+        titles.append(data[2:].decode("utf-16-be") if data.startswith(b"\xfe\xff") else data.decode("latin-1"))
+    return titles
+
+
+def test_overfull_reader_on_a_known_log():
+    log = ("Overfull \\hbox (165.2pt too wide) detected at line 307\n[][]\n"
+           "Overfull \\hbox (0.5pt too wide) in paragraph at lines 12--14\n"
+           "Overfull \\hbox (3.25pt too wide) in paragraph at lines 40--41\n")
+    assert overfull(log) == [(165.2, 307), (3.25, 40)]
+
+
 def test_png_reader_on_a_known_image():
     # 2 x 1 RGB: one black and one white pixel, Sub-filtered
     raw = b"\x01" + bytes([0, 0, 0, 255, 255, 255])
@@ -69,15 +98,58 @@ def test_tex_compiles_and_page_one_has_ink(name, tmp_path, require_tools):
     from nnsteps.pipeline import RenderOptions, render
 
     tex = next(p for p in render(name, tmp_path, RenderOptions(formats=("tex",))) if p.suffix == ".tex")
-    for _ in range(2):  # the second run resolves references and the table of contents
+    for _ in range(3):  # later runs read the table of contents, then the pages it moved
         run = subprocess.run([*PDFLATEX, tex.name], cwd=tmp_path, capture_output=True, text=True,
                              errors="replace", timeout=300, stdin=subprocess.DEVNULL)
         assert run.returncode == 0, f"pdflatex failed on {tex.name}:\n{run.stdout[-3000:]}"
-    log = tex.with_suffix(".log").read_text(errors="replace")
+        log = tex.with_suffix(".log").read_text(errors="replace")
+        if "Rerun to get" not in log and tex.with_suffix(".toc").exists():
+            break
     assert "There were undefined references" not in log and "Rerun to get" not in log
+    # the table of contents and the PDF bookmarks (hyperref's .out): sections, and headings whose maths the
+    # bookmarks show as plain text
+    toc, marks = tex.with_suffix(".toc").read_text(errors="replace"), bookmarks(tex.with_suffix(".out"))
+    assert r"\contentsline {section}{\numberline {2}Forward pass}" in toc
+    assert "2 Forward pass" in marks and any(m.startswith("Gradient of ") for m in marks), marks
+    assert not any("\\" in m or "$" in m or "{" in m for m in marks), marks  # plain text, no TeX source
+    assert overfull(log) == [], f"lines wider than the page in {tex.name}"
     pdf = tex.with_suffix(".pdf")
     assert pdf.stat().st_size > 5000
     subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile", pdf.name, "page1"],
                    cwd=tmp_path, check=True, timeout=120)
     ink = ink_fraction((tmp_path / "page1.png").read_bytes())
     assert 0.005 < ink < 0.9, f"page 1 of {pdf.name} looks blank or black ({ink:.2%} ink)"
+
+
+@pytest.mark.parametrize("layers, activations", [((4, 8, 8, 3), ("tanh", "tanh", "softmax")),
+                                                 ((16, 32, 32, 10), ("relu", "relu", "softmax"))])
+def test_summary_of_a_wide_network_fits_the_page(layers, activations, tmp_path, require_tools):
+    # the delta recursion and the receptor sums of 8 and 32 terms break between terms, within \textwidth
+    require_tools("pdflatex")
+    from nnsteps.pipeline import RenderOptions, render
+
+    rng = np.random.default_rng(1)
+    mapping = {"name": "wide-" + "-".join(map(str, layers)), "layers": list(layers), "activations": list(activations),
+               "loss": "cross_entropy", "init": {"scheme": "he", "seed": 1},
+               "data": {"X": rng.uniform(0, 1, size=(3, layers[0])).round(3).tolist(),
+                        "Y": np.eye(layers[-1])[rng.integers(0, layers[-1], 3)].tolist()}}
+    spec = tmp_path / "wide.json"
+    spec.write_text(json.dumps(mapping))
+    tex = next(p for p in render(str(spec), tmp_path, RenderOptions(formats=("tex",))) if p.suffix == ".tex")
+    assert r"\cdots" in tex.read_text()  # the summary document, not every step
+    run = subprocess.run([*PDFLATEX, tex.name], cwd=tmp_path, capture_output=True, text=True, errors="replace",
+                         timeout=300, stdin=subprocess.DEVNULL)
+    assert run.returncode == 0, run.stdout[-3000:]
+    log = tex.with_suffix(".log").read_text(errors="replace")
+    assert overfull(log) == [], f"lines wider than the page: {overfull(log)}"
+
+
+def test_render_to_pdf_has_its_table_of_contents(tmp_path, require_tools):
+    # `render --to pdf` runs pdflatex until the contents are read back
+    require_tools("pdflatex", "pdftotext")
+    from nnsteps.pipeline import RenderOptions, render
+
+    pdf = next(p for p in render("tutorial", tmp_path, RenderOptions(formats=("pdf",))) if p.suffix == ".pdf")
+    page = subprocess.run(["pdftotext", "-f", "1", "-l", "1", pdf.name, "-"], cwd=tmp_path, capture_output=True,
+                          text=True, check=True, timeout=120).stdout
+    assert "Contents" in page and "2 Forward pass" in page and "8 Verification" in page

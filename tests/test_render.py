@@ -19,7 +19,7 @@ from nnsteps.spec import load_spec, spec_from_mapping
 
 SECTION_IDS = ("network", "forward", "cost", "output-layer", "hidden-layers", "backward-matrix", "update",
                "verification", "exercises")
-ALLOWED_PACKAGES = {"amsmath", "amssymb", "bm", "xcolor", "booktabs", "geometry", "tikz"}
+ALLOWED_PACKAGES = {"amsmath", "amssymb", "bm", "xcolor", "booktabs", "geometry", "tikz", "hyperref"}  # all in TeX Live basic
 
 
 @pytest.fixture(scope="module")

@@ -65,7 +65,7 @@ def _latex_printer(spec):
         printer_for = None
     if printer_for is not None:
         printer = printer_for("tutorial", spec)
-        return printer.doprint, printer.symbol
+        return printer.breakable, printer.symbol
     import sympy as sp
 
     from ..derive.names import letters, symbol_quantity
@@ -87,12 +87,41 @@ def _latex_printer(spec):
 
 
 def _align(rows: list[str]) -> list[str]:
-    return [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}", ""]
+    # in a group, \allowdisplaybreaks lets this block (and no other) run over pages
+    return [r"{\allowdisplaybreaks", r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}", "}", ""]
+
+
+def _broken(lhs: str, rhs) -> list[str]:
+    """`lhs &= rhs` broken between the printed terms of rhs into lines of the plain article's \\textwidth."""
+    from ..render.lines import ARTICLE, aligned_rows
+
+    return aligned_rows(lhs, "=", rhs, ARTICLE)
+
+
+def _expanded(derivation, gradients: dict, partial, symbol, latex) -> list[str]:
+    """The fully expanded gradients, each its own align* (which may run over pages); refused when a piece that
+    cannot be broken (a ReLU's cases, a function of a long sum) is wider than the page."""
+    from ..derive.errors import UnsupportedError
+    from ..derive.names import symbol_quantity
+    from ..render.lines import ARTICLE, width
+
+    derivation.check_expansion(gradients.values())  # the size budget of all of them, before any is expanded
+    out = ["% Gradients fully expanded in inputs, targets and parameters, broken between terms"]
+    for p, g in gradients.items():
+        rows = _broken(partial(symbol(p)), latex(derivation.expand(g)))
+        widest = max(width(row.replace("&", "")) for row in rows)
+        if widest > ARTICLE + 1:
+            raise UnsupportedError("--expanded", f"the expanded gradient of {symbol_quantity(p) or p.name} has a part {widest:.0f} em wide that "
+                                                 f"cannot be broken across lines (a page is {ARTICLE:.0f} em): export "
+                                                 "without --expanded, or use --to numpy")
+        out += _align(rows)
+    return out
 
 
 def latex_formulas(derivation, expanded: bool = False) -> str:
     """LaTeX (amsmath) of the receptor and neuron equations, cost, deltas, gradients and matrix form; no numbers."""
     from ..render.escape import tex_escape
+    from ..render.lines import Breakable
 
     spec, net, backprop = derivation.spec, derivation.net, derivation.backprop
     latex, symbol = _latex_printer(spec)
@@ -113,7 +142,7 @@ def latex_formulas(derivation, expanded: bool = False) -> str:
         for k in range(1, sizes[l] + 1):
             receptor = net.receptor(l, k)
             terms = [f"{symbol(w)} {symbol(x)}" for w, x in receptor.terms[:-1]] + [symbol(receptor.terms[-1])]
-            rows.append(f"{symbol(receptor.lhs)} &= " + " + ".join(terms))
+            rows += _broken(symbol(receptor.lhs), Breakable(" + ".join(terms), [terms[0]] + [f"+ {t}" for t in terms[1:]]))
         for k in range(1, sizes[l] + 1):
             neuron = net.neuron(l, k)
             rows.append(f"{symbol(neuron.lhs)} &= {latex(neuron.rhs)}")
@@ -133,11 +162,9 @@ def latex_formulas(derivation, expanded: bool = False) -> str:
     out += _align(rows)
     out += ["% Gradients for one sample (the batch gradient is the same reduction of the per-sample ones)"]
     gradients = derivation.all_gradients()
-    out += _align([f"{partial(symbol(p))} &= {latex(g)}" for p, g in gradients.items()])
+    out += _align([row for p, g in gradients.items() for row in _broken(partial(symbol(p)), latex(g))])
     if expanded:
-        derivation.check_expansion(gradients.values())  # the size budget of all of them, before any is expanded
-        out += ["% Gradients fully expanded in inputs, targets and parameters"]
-        out += _align([f"{partial(symbol(p))} &= {latex(derivation.expand(g))}" for p, g in gradients.items()])
+        out += _expanded(derivation, gradients, partial, symbol, latex)
     out += ["% Matrix form (rows are samples)"]
     out += _align([f"{latex(e.lhs)} &= {latex(e.rhs)}" for e in derivation.matrix_form()])
     return "\n".join(out)

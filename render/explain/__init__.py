@@ -26,7 +26,7 @@ def matrix_steps(ctx, section: str, equations=None, rows: dict | None = None) ->
         row = matrix_row(equation.kind, rows)
         if row.section != section:
             continue
-        steps.append(ctx.matrix_step(ctx.tex(equation.lhs), ctx.tex(equation.rhs), row.operands(ctx, equation),
+        steps.append(ctx.matrix_step(ctx.tex(equation.lhs), ctx.breakable(equation.rhs), row.operands(ctx, equation),
                                      ctx.matrix(row.result(ctx, equation))))
     return tuple(steps)
 
