@@ -55,13 +55,19 @@ class Curve:
 
     label: str
     history: tuple
+    path: tuple = ()  # with exactly two trained entries: their values (p, q) before each step and after the last
 
 
 def compare(derivation, text: str) -> tuple[Curve, ...]:
     """The cost curve of each rule on the derivation's network, data, learning rate, batches, clipping and L2."""
     import numpy as np
 
+    from .landscape import trained_entries
+
     compiled, curves = derivation.compiled, []
+    entries = trained_entries(derivation.spec, derivation.params)
+    where = lambda params: tuple(float(params[name][index]) for name, index in entries)  # noqa: E731
+    planar = len(entries) == 2
     for label, optimizer in parse_rules(text):
         try:
             spec = replace(derivation.spec, optimizer=optimizer)  # validated like a spec's [optimizer] table
@@ -69,9 +75,10 @@ def compare(derivation, text: str) -> tuple[Curve, ...]:
             raise SpecError("--compare", f"{label}: {error.field}: {error.message}") from None
         params = dict(derivation.params)
         X, Y = derivation.X, derivation.Y
-        history = [float(compiled.cost(params, X, Y))]
+        history, path = [float(compiled.cost(params, X, Y))], [where(params)] if planar else []
         with np.errstate(all="ignore"):
             for record in train_steps(compiled.gradients, build_rule(spec, derivation.exact), params, X, Y, spec):
                 history.append(float(compiled.cost(record.params, X, Y)))
-        curves.append(Curve(label, tuple(history)))
+                path += [where(record.params)] if planar else []
+        curves.append(Curve(label, tuple(history), tuple(path)))
     return tuple(curves)
