@@ -136,3 +136,14 @@ def test_the_example_renders_its_comparison_by_default_and_an_option_wins():
     files = documents(derive(load_spec("descent")), example_options("descent", RenderOptions()))
     assert files["descent.md"].count("descent-contour.svg") == 1 and 'class="contour-plot"' in files["descent.html"]
     assert r"\(w^{(1)}_{1,1}\)" in files["descent.tex"]
+
+
+def test_an_exact_spec_compares_rules_with_square_roots_in_float(descent):
+    import dataclasses
+
+    d, curves = descent
+    exact = derive(dataclasses.replace(d.spec, numbers="exact"))
+    again = compare(exact, "sgd,momentum,adam")
+    for float_curve, exact_curve in zip(curves, again):
+        assert np.allclose(exact_curve.history, float_curve.history, rtol=1e-12, atol=0)
+        assert np.allclose(exact_curve.path, float_curve.path, rtol=1e-12, atol=1e-15)
