@@ -67,14 +67,12 @@ def longest_answer(spec, short) -> int:
 
 def steps_note(spec, asked) -> str:
     """The sheet's words on the asked step answers: which are short decimals, which cannot be."""
-    from .exercises import short_name
-
-    short, never = split_steps(spec, asked)
+    short, never = split_steps(spec, asked)  # step quantities have no sample: their names are as a person writes them
     parts = []
     if short:
-        parts.append(f"{', '.join(short_name(q) for q in short)}: short decimals, exact (write every digit)")
+        parts.append(f"{', '.join(q.name for q in short)}: short decimals, exact (write every digit)")
     if never:
-        parts.append(f"{', '.join(short_name(q) for q in never)}: not short decimals, whatever the numbers (a square "
+        parts.append(f"{', '.join(q.name for q in never)}: not short decimals, whatever the numbers (a square "
                      "root, a division by 1 - beta^t, a clip coefficient or an exp/log of the network is in their "
                      "formulas), so round them")
     return "; ".join(parts)
