@@ -142,7 +142,7 @@ class CodeRun:
 
     @staticmethod
     def mask(row) -> Code:
-        return Code(f'MASKS["x{row.layer}"]')
+        return Code(f'numpy.asarray(masks["x{row.layer}"], dtype=float)')
 
     @staticmethod
     def param(name: str) -> Code:

@@ -152,7 +152,8 @@ def _masks(spec) -> list[str]:
     if spec.dropout is None or not spec.dropout.layers():
         return []
     masks = {f"x{l}": [[int(v) for v in row] for row in spec.dropout.mask(l)] for l in spec.dropout.layers()}
-    return ["# dropout masks for the spec's samples (rows), 1 kept, 0 dropped; gradients() needs X of these samples",
+    return ["# dropout masks for the spec's samples (rows), 1 kept, 0 dropped: the default of gradients(); a training",
+            "# step passes its own masks (one row per sample of its batch), as nnsteps train does",
             "MASKS = {" + ", ".join(f'"{k}": numpy.array({v!r}, dtype=float)' for k, v in masks.items()) + "}"]
 
 
@@ -269,10 +270,14 @@ def _passes(derivation) -> list[str]:
     passes.forward(rows, forward_run, Code("X"))
     passes.backward(rows, backward_run)
     cached = forward_run.cached  # dropout or batch norm: their values go from the forward pass to gradients()
+    dropped = bool(spec.dropout is not None and spec.dropout.layers())  # masks=None: MASKS, the spec's samples
+    masks = ", masks=None" if dropped else ""
     lines = [
-        "def forward_pass(params, X, cache=None):" if cached else "def forward_pass(params, X):",
+        f"def forward_pass(params, X, cache=None{masks}):" if cached else "def forward_pass(params, X):",
         '    """Z^(l) and X^(l) of every layer: lists indexed by l (zs[0] is None, xs[0] is X)."""',
         *(["    cache = {} if cache is None else cache  # masks and batch statistics, by name"] if cached else []),
+        *(["    masks = MASKS if masks is None else masks  # a training step's own masks, one row per sample of X"]
+          if dropped else []),
         "    zs, xs = [None], [numpy.asarray(X, dtype=float)]",
         '    with numpy.errstate(over="ignore", under="ignore"):',
         *forward_run.lines,
@@ -296,10 +301,12 @@ def _passes(derivation) -> list[str]:
         f"        return _reduction(len(Y)) * float(sample_loss(xs[{L}], Y).sum())",
         "",
         "",
-        "def gradients(params, X, Y):",
-        '    """dJ/dW^(l) and dJ/db^(l) of the batch (X, Y): {"W1": ..., "b1": ..., ...}."""',
+        f"def gradients(params, X, Y{masks}):",
+        '    """dJ/dW^(l) and dJ/db^(l) of the batch (X, Y): {"W1": ..., "b1": ..., ...}.'
+        + ('\n\n    masks: a training step\'s dropout masks {"x1": ...}, one row per sample of X (default MASKS).\n    """'
+           if dropped else '"""'),
         "    Y = numpy.asarray(Y, dtype=float)",
-        *(["    cache = {}", "    zs, xs = forward_pass(params, X, cache)"] if cached else
+        *([f"    cache = {{}}", f"    zs, xs = forward_pass(params, X, cache{', masks' if dropped else ''})"] if cached else
           ["    zs, xs = forward_pass(params, X)"]),
         "    r = _reduction(len(Y))",
         '    with numpy.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):',

@@ -279,13 +279,17 @@ class Derivation:
         """{l: (running mean, running variance)} of batch norm after the training steps (torch's update)."""
         from .running import running_statistics
 
-        return running_statistics(self.compiled, self.training.trajectory, self.X, self.spec)
+        return running_statistics(self.compiled, self.training.trajectory, self.X, self.spec,
+                                  [record.masks for record in self.training.steps])
 
     def _layer_records_json(self, as_list) -> dict:
         """Masks, batch statistics and running statistics, only for a spec with [dropout] or [batchnorm]."""
         records, result = self.forward.records, {}
         if self.spec.dropout is not None:
             result["masks"] = {f"x{l}": as_list(records[("mask", l)]) for l in self.spec.dropout.layers()}
+            result["step_masks"] = [{"step": r.step, "batch": [int(i) + 1 for i in r.batch],
+                                     "masks": {key: as_list(mask) for key, mask in (r.masks or {}).items()}}
+                                    for r in self.training.steps]
         if self.spec.batchnorm is not None:
             result["batchnorm"] = {str(l): {
                 "mean": as_list(records[("mu", l)]), "variance": as_list(records[("var", l)]),

@@ -169,14 +169,15 @@ class CompiledNetwork:
         return self._output_gradient(outputs, Y)
 
     # -- passes ------------------------------------------------------------
-    def _run(self, params: Params, X: np.ndarray, Y=None) -> passes.ArrayRun:
-        run = passes.ArrayRun(self, params, Y)
+    def _run(self, params: Params, X: np.ndarray, Y=None, masks=None) -> passes.ArrayRun:
+        run = passes.ArrayRun(self, params, Y, masks=masks)
         with np.errstate(over="ignore", under="ignore"):
             passes.forward(self.rows, run, X)
         return run
 
-    def forward(self, params: Params, X: np.ndarray) -> ForwardState:
-        run = self._run(params, X)
+    def forward(self, params: Params, X: np.ndarray, masks=None) -> ForwardState:
+        """The forward pass; `masks` ({"x1": ...}, one row per sample of X) replace the worked pass's dropout masks."""
+        run = self._run(params, X, masks=masks)
         L = self.net.L
         return ForwardState(run.layered("z", L, 1), run.layered("x", L, 0), dict(run.values))
 
@@ -194,9 +195,9 @@ class CompiledNetwork:
         return BackwardState(run.value("dx", L), run.layered("delta", L, 1), run.value("Js"), run.value("J"),
                              run.gradients(self.rows), dict(run.values))
 
-    def gradients(self, params: Params, X: np.ndarray, Y: np.ndarray) -> Params:
-        """dJ/dW^(l) and dJ/db^(l) for the batch (X, Y)."""
-        return self.backward(params, self.forward(params, X), Y).gradients
+    def gradients(self, params: Params, X: np.ndarray, Y: np.ndarray, masks=None) -> Params:
+        """dJ/dW^(l) and dJ/db^(l) for the batch (X, Y) (with a training step's dropout masks when given)."""
+        return self.backward(params, self.forward(params, X, masks), Y).gradients
 
     def cost(self, params: Params, X: np.ndarray, Y: np.ndarray):
         return self.backward(params, self.forward(params, X), Y).cost

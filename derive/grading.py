@@ -16,6 +16,8 @@ GIVEN_KINDS = ("y", "mask")  # plus x0 and the parameters before the update: rea
 STEP_PHASES = {"dW": 0, "db": 0, "gnorm": 1, "clip": 1, "W": 3, "b": 3}  # optimizer states: 2
 PHASES = {"x": 1, "z": 1, "yhat": 1, "J": 2, "dx": 3, "delta": 3, "dW": 4, "db": 4,
           "a": 1, "mu": 1, "var": 1, "zhat": 1, "u": 1, "du": 3, "da": 3, "dgamma": 4, "dbeta": 4}
+FORWARD_RANK = {"z": 0, "mu": 1, "var": 2, "zhat": 3, "u": 4, "a": 5}
+BACKWARD_RANK = {"dx": 0, "da": 1, "du": 2}  # within a layer, then delta = dJ/dz
 FLOAT_NOISE = 1e-9  # relative: float64 values may differ from the exact ones in their last bits
 DEFAULT_SIGNIFICANT_DIGITS = 3  # an answer carries at least this many, unless it equals the value exactly
 RIGHT, TOO_COARSE, WRONG = "right", "too coarse", "wrong"
@@ -159,12 +161,12 @@ def order_key(q: Quantity, depth: int) -> tuple:
         return (5, -q.layer, q.kind == "b", index)
     layer = layer_of(q, depth)
     phase = PHASES[q.kind]
-    if phase == 1:
-        return (1, sample, layer, q.kind != "z", index)
+    if phase == 1:  # within a layer: z, batch norm's mu, var, zhat, u, then x (before dropout: a)
+        return (1, sample, layer, FORWARD_RANK.get(q.kind, len(FORWARD_RANK)), index)
     if phase == 2:
         return (2, q.sample is None, sample)
     if phase == 3:
-        return (3, sample, -layer, q.kind != "dx", index)
+        return (3, sample, -layer, BACKWARD_RANK.get(q.kind, len(BACKWARD_RANK)), index)
     return (4, -layer, q.kind == "db", index)
 
 

@@ -102,10 +102,12 @@ class ArrayRun:
 
     ops = ArrayOps
 
-    def __init__(self, kernels, params: Mapping[str, np.ndarray], Y=None, put: Optional[Put] = None):
+    def __init__(self, kernels, params: Mapping[str, np.ndarray], Y=None, put: Optional[Put] = None,
+                 masks: Optional[Mapping] = None):
         self.kernels, self.params, self.Y = kernels, params, Y
         self.values: dict[tuple, Any] = {}
         self._put = put
+        self.masks = masks  # a training step's dropout masks {"x1": ...}; None: the rows' own (the worked pass)
 
     def record(self, kind: str, layer, value, note: str = ""):
         if self._put is not None and value is not None:
@@ -130,8 +132,9 @@ class ArrayRun:
         return sp.Rational(value.numerator, value.denominator) if self.exact else float(value)
 
     def mask(self, row):
-        """The row's 0/1 dropout mask as an array of the pass's numbers."""
-        return np.array([[self.number(v) for v in sample] for sample in row.mask], dtype=object if self.exact else float)
+        """The 0/1 dropout mask of the row (or of the step's masks) as an array of the pass's numbers."""
+        mask = row.mask if self.masks is None else self.masks[f"x{row.layer}"]
+        return np.array([[self.number(v) for v in sample] for sample in mask], dtype=object if self.exact else float)
 
     def reduction(self):
         return self.kernels.reduction(len(self.Y))

@@ -13,15 +13,18 @@ import numpy as np
 from .training import batches
 
 
-def running_statistics(compiled, trajectory, X, spec) -> dict:
-    """{l: (running mean, running variance)} of every batch-normalized layer after the steps of `trajectory`."""
+def running_statistics(compiled, trajectory, X, spec, masks=()) -> dict:
+    """{l: (running mean, running variance)} of every batch-normalized layer after the steps of `trajectory`
+    (each step's forward pass with its dropout masks, when given: one entry per step)."""
     bn = spec.batchnorm
     if bn is None or not bn.layers:
         return {}
     momentum = float(bn.momentum)
     stats = {l: (np.zeros(spec.layers[l]), np.ones(spec.layers[l])) for l in bn.layers}
-    for params, rows in zip(trajectory, batches(len(X), spec.batch_size, len(trajectory) - 1)):
-        records = compiled.forward(params, X[rows]).records
+    steps = len(trajectory) - 1
+    masks = list(masks) or [None] * steps
+    for params, rows, drawn in zip(trajectory, batches(len(X), spec.batch_size, steps), masks):
+        records = compiled.forward(params, X[rows], drawn).records
         m = len(rows)
         for l in bn.layers:
             mean, variance = stats[l]

@@ -1,6 +1,7 @@
 """One training step, defined once: the mini-batch, the gradient of J_total on it, clipping, then the update rule.
 
-    g_t = dJ_total/dtheta on the step's mini-batch (J_total = J + (lambda/2) sum_l ||W^(l)||^2, from the rows)
+    g_t = dJ_total/dtheta on the step's mini-batch (J_total = J + (lambda/2) sum_l ||W^(l)||^2, from the rows),
+        with the step's own dropout masks (derive/regularizers.py: step_masks)
     clipping (torch.nn.utils.clip_grad_norm_): n_t = ||(g_t of every moving parameter)||_2, the global norm;
         c_t = min(1, max_grad_norm / (n_t + 1e-6));  g_t <- c_t g_t
     theta_t, state_t = rule(theta_{t-1}, g_t, state_{t-1})
@@ -18,8 +19,10 @@ import numpy as np
 
 from .netspec import NetworkSpec
 from .optim import UpdateRule
+from .regularizers import step_masks
 
-Gradients = Callable[[Mapping, np.ndarray, np.ndarray], Mapping]  # (params, X, Y) -> {"W1": dJ/dW1, ...}
+# (params, X, Y) -> {"W1": dJ/dW1, ...}; with dropout (params, X, Y, masks), the step's masks {"x1": ...}
+Gradients = Callable[..., Mapping]
 CLIP_EPS = 1e-6  # torch's clip_grad_norm_: max_norm / (total_norm + 1e-6)
 
 
@@ -91,6 +94,7 @@ class StepRecord:
     clipping: Optional[Clipping]  # None without max_grad_norm
     state: Mapping[str, Mapping[str, Any]]  # parameter -> {state name -> array} after the step (m-hat, v-hat too)
     params: Mapping[str, Any]  # after the step
+    masks: Optional[Mapping[str, Any]] = None  # the step's dropout masks {"x1": one 0/1 row per sample of the batch}
 
 
 Clip = Callable[[Mapping, list, Any], tuple]  # (grads, moving names, max_norm) -> (clipped grads, Clipping)
@@ -103,15 +107,17 @@ def train_steps(gradients: Gradients, rule: UpdateRule, params: Mapping, X, Y, s
     moving = moves(spec)
     names = [name for name in params if moving(name)]
     stepper = _Flat(rule, params, names) if rule.ELEMENTWISE and names else _PerParameter(rule, params, moving)
+    masks = step_masks(spec)  # a fresh dropout mask at every step, as torch draws one per forward pass
     for t, rows in enumerate(batches(len(X), spec.batch_size, steps), start=1):
-        grads = gradients(params, X[rows], Y[rows])
+        drawn = next(masks)
+        grads = gradients(params, X[rows], Y[rows]) if drawn is None else gradients(params, X[rows], Y[rows], drawn)
         clipping = None
         if spec.max_grad_norm is not None:
             used, clipping = clipper(grads, names, spec.max_grad_norm)
         else:
             used = grads
         params, state = stepper(params, used)
-        yield StepRecord(t, rows, grads, clipping, state, params)
+        yield StepRecord(t, rows, grads, clipping, state, params, drawn)
 
 
 class _PerParameter:

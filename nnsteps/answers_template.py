@@ -17,6 +17,18 @@ WORDS = {
     "b": "bias of neuron {k} in layer {l}",
     "gnorm": "global 2-norm of the gradient before clipping",
     "clip": "clip coefficient min(1, max_grad_norm / (norm + 1e-6))",
+    "mask": "dropout mask of neuron {k} in layer {l} (1 kept, 0 dropped)",
+    "a": "output of neuron {k} in layer {l} before dropout",
+    "da": "derivative of the cost by the output of neuron {k} in layer {l} before dropout",
+    "mu": "batch mean of the receptor of neuron {k} in layer {l}",
+    "var": "biased batch variance of the receptor of neuron {k} in layer {l}",
+    "zhat": "normalized receptor of neuron {k} in layer {l}",
+    "u": "batch-norm output (gamma zhat + beta) of neuron {k} in layer {l}",
+    "du": "derivative of the cost by the batch-norm output of neuron {k} in layer {l}",
+    "gamma": "batch-norm scale of neuron {k} in layer {l}",
+    "beta": "batch-norm shift of neuron {k} in layer {l}",
+    "dgamma": "batch gradient of the batch-norm scale of neuron {k} in layer {l}",
+    "dbeta": "batch gradient of the batch-norm shift of neuron {k} in layer {l}",
 }
 
 
@@ -36,7 +48,7 @@ def describe(q, spec) -> str:
         words += f", on step {q.step}'s batch" if q.kind in ("dW", "db") else f", step {q.step}"
     if q.kind == "J":
         words = "batch cost" if q.sample is None else f"cost of sample {q.sample}"
-    elif q.kind in ("W", "b") and q.step is None:
+    elif q.kind in ("W", "b", "gamma", "beta") and q.step is None:
         words += ", after the update" if q.after else ", given"
     if q.sample is not None and spec.n_samples > 1 and q.kind != "J":
         words += f", sample {q.sample}"

@@ -37,7 +37,27 @@ def all_quantities(spec) -> list:
             names += [f"{kind}{l}[{j}]{tail}" for j in range(1, sizes[l] + 1)
                       for kind, tail in (("gamma", ""), ("dgamma", ""), ("gamma", "@after"),
                                          ("beta", ""), ("dbeta", ""), ("beta", "@after"))]
-    return [parse_quantity(name, spec) for name in names + _step_names(spec)]
+    return [parse_quantity(name, spec) for name in names + _layer_names(spec) + _step_names(spec)]
+
+
+# the per-sample records of the dropout and batch-norm rows, and batch norm's statistics of the batch
+ROW_KINDS = {"dropout": ("mask", "a", "da"), "batchnorm": ("zhat", "u", "du")}
+BATCH_KINDS = ("mu", "var")
+
+
+def _layer_names(spec) -> list[str]:
+    """Masks, x before dropout and its gradient; batch mean, variance, zhat, u and dJ/du of their layers."""
+    names = []
+    rows = (("dropout", spec.dropout.layers() if spec.dropout else ()),
+            ("batchnorm", spec.batchnorm.layers if spec.batchnorm else ()))
+    for table, layers in rows:
+        for l in layers:
+            width = range(1, spec.layers[l] + 1)
+            if table == "batchnorm":
+                names += [f"{kind}{l}[{k}]" for kind in BATCH_KINDS for k in width]
+            names += [f"{kind}{l}[{k}]@{s}" for s in range(1, spec.n_samples + 1) for kind in ROW_KINDS[table]
+                      for k in width]
+    return names
 
 
 def _step_names(spec) -> list[str]:
@@ -63,15 +83,15 @@ def _step_names(spec) -> list[str]:
 def _group(name: str, q, spec) -> bool:
     if q.kind != "J" and q.sample not in (None, 1):
         return False
-    if name == "forward":
-        return q.kind in ("z", "x") and q.layer >= 1
+    if name == "forward":  # the masks are given on the sheet
+        return q.kind in ("z", "x", "a", "mu", "var", "zhat", "u") and q.layer >= 1
     if name == "cost":
         return q.kind == "J" and (q.sample is None or spec.n_samples > 1)
     if name == "backward":
-        return q.kind in ("dx", "delta")
+        return q.kind in ("dx", "delta", "da", "du")
     if name == "gradients":
-        return q.kind in ("dW", "db")
-    return q.kind in ("W", "b") and q.after  # update
+        return q.kind in ("dW", "db", "dgamma", "dbeta")
+    return q.kind in ("W", "b", "gamma", "beta") and q.after  # update
 
 
 def _pattern(text: str, spec) -> re.Pattern:
@@ -87,7 +107,11 @@ def short_selection(spec) -> tuple[str, ...]:
     forward = tuple(f"x{l}[1]" for l in range(1, L + 1))
     deltas = tuple(f"delta{l}[1]" for l in range(L, 0, -1))
     gradients = (f"dW{L}[1,1]", "dW1[1,1]") if L > 1 else ("dW1[1,1]", "db1[1]")
-    return forward + ("J",) + deltas + gradients + (f"W{L}[1,1]@after",)
+    # batch norm: the batch statistics, zhat and the gradients of its scale and shift of neuron 1
+    normalized = spec.batchnorm.layers if spec.batchnorm is not None else ()
+    batch = tuple(f"{kind}{l}[1]" for l in normalized for kind in ("mu", "var", "zhat"))
+    scales = tuple(f"{kind}{l}[1]" for l in normalized for kind in ("dgamma", "dbeta"))
+    return forward + batch + ("J",) + deltas + gradients + scales + (f"W{L}[1,1]@after",)
 
 
 def expand_ask(spec, ask) -> tuple[str, ...]:
@@ -177,7 +201,7 @@ def is_nice(spec, exercise: ExerciseSpec) -> bool:
     with np.errstate(all="ignore"):
         values = recompute(Problem(spec, params, X, Y))
     for l, name in enumerate(spec.activations, start=1):
-        Z, A = values.zs[l], values.xs[l]
+        Z, A = values.records.get(("u", l), values.zs[l]), values.xs[l]  # the activation's input: u after batch norm
         if np.abs(Z).min() < float(exercise.margin):  # a kink at 0, or a receptor that silences its paths
             return False
         if name == "relu" and l < spec.depth and not (A > 0).any(axis=1).all():
@@ -188,14 +212,26 @@ def is_nice(spec, exercise: ExerciseSpec) -> bool:
             return False
         if not np.abs(values.grads[f"W{l}"]).max() > 0:
             return False
+    if spec.dropout is not None and any(not any(row) for l in spec.dropout.layers() for row in spec.dropout.mask(l)):
+        return False  # a sample whose mask drops every neuron of a layer passes nothing on
     numbers = [values.cost, *values.grads.values(), *values.after.values()]
     return all(np.isfinite(np.asarray(v, dtype=float)).all() for v in numbers)
 
 
+def _masks(rng, spec):
+    """New dropout masks for the worked pass (one row per sample, kept with probability 1 - p), given on the sheet."""
+    if spec.dropout is None or not spec.dropout.layers():
+        return spec.dropout
+    masks = tuple((l, tuple(tuple(Fraction(int(v)) for v in row)
+                            for row in rng.random((spec.n_samples, spec.layers[l])) >= float(spec.dropout.rate(l))))
+                  for l in spec.dropout.layers())
+    return dataclasses.replace(spec.dropout, masks=masks, drawn=())
+
+
 def draw_variant(spec, exercise: ExerciseSpec, seed: int, variant: int):
-    """Variant `variant` of the spec: new nice numbers from numpy default_rng([seed, variant]); when the exercise asks
-    for training-step answers that can be short decimals (nnsteps/step_numbers.py), the first nice draw that makes
-    them at most SHORT_DIGITS significant digits, else the shortest of STATE_TRIES nice draws."""
+    """Variant `variant` of the spec: new nice numbers (and dropout masks) from numpy default_rng([seed, variant]);
+    when the exercise asks for training-step answers that can be short decimals (nnsteps/step_numbers.py), the first
+    nice draw that makes them at most SHORT_DIGITS significant digits, else the shortest of STATE_TRIES nice draws."""
     import numpy as np
 
     from .step_numbers import SHORT_DIGITS, STATE_TRIES, longest_answer, split_steps
@@ -208,7 +244,7 @@ def draw_variant(spec, exercise: ExerciseSpec, seed: int, variant: int):
         weights, biases, X, Y = _draw(rng, spec, exercise)
         candidate = dataclasses.replace(
             spec, weights=weights, biases=biases, X=X, Y=Y, name=f"{spec.name}-v{variant:03d}",
-            title=f"{exercise.title or base}, variant {variant}", init=None, exercise=None)
+            title=f"{exercise.title or base}, variant {variant}", init=None, exercise=None, dropout=_masks(rng, spec))
         if not is_nice(candidate, exercise):
             continue
         if not short:

@@ -34,18 +34,22 @@ class RenderOptions:
     work_steps: tuple[int, ...] | str | None = None  # training steps worked in full ("all"; None: 1, 2, the last)
 
 
-def _figures(derivation: Derivation, example, notation: str) -> dict:
+def _figures(derivation: Derivation, example, notation: str, digits: int = 6) -> dict:
     """Network diagram and cost plot in each drawing language."""
     from .render.diagram import network_svg, network_tikz
+    from .render.pathdiagram import path_figures
     from .render.plot import cost_plot_svg, cost_plot_tikz
 
     labels = {"x": "a", "J": "C"} if notation == "nielsen" else None
-    svg = {"diagram": network_svg(derivation, printer_labels=labels)}
+    svg = {"diagram": network_svg(derivation, printer_labels=labels, digits=digits)}
+    static = network_svg(derivation, printer_labels=labels, digits=digits, deltas=True)  # Markdown: no toggle
     tikz = {"diagram": network_tikz(derivation)}
     if len(example.history) > 2:
         svg["cost-plot"] = cost_plot_svg(example.history)
         tikz["cost-plot"] = cost_plot_tikz(example.history)
-    return {"svg": svg, "tikz": tikz}
+    for name, (drawn_svg, drawn_tikz) in path_figures(derivation.spec, example).items():
+        svg[name], tikz[name] = drawn_svg, drawn_tikz
+    return {"svg": svg, "tikz": tikz, "static-diagram": static}
 
 
 def _contour_figures(derivation: Derivation, curves, notation: str) -> dict:
@@ -79,7 +83,7 @@ def documents(derivation: Derivation, options: RenderOptions = RenderOptions()) 
 
         curves = compare(derivation, options.compare)
     example = worked_example(derivation, options.notation, options.detail, options.digits, options.work_steps, curves)
-    figures = _figures(derivation, example, options.notation)
+    figures = _figures(derivation, example, options.notation, options.digits)
     if options.sections:
         import dataclasses
 
@@ -104,7 +108,7 @@ def documents(derivation: Derivation, options: RenderOptions = RenderOptions()) 
     if "md" in options.formats:
         names = {name: f"{stem}-{name.replace('-plot', '')}.svg" for name in figures["svg"]}
         out[f"{stem}.md"] = render_markdown(example, environment("md", options.templates), names)
-        out.update({names[name]: svg for name, svg in figures["svg"].items()})
+        out.update({names[name]: svg for name, svg in {**figures["svg"], "diagram": figures["static-diagram"]}.items()})
     return out
 
 

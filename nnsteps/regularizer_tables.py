@@ -24,14 +24,19 @@ def _table(mapping: Mapping, key: str, fields: set) -> Mapping | None:
     return table
 
 
-def _layer_key(key: str, prefix: str, where: str) -> int:
-    if not (key.startswith(prefix) and key[len(prefix):].isdigit()):
-        raise SpecError(f"{where}.{key}", f"unknown field; name a mask {prefix}1, {prefix}2, ... by its layer")
-    return int(key[len(prefix):])
+def _mask_key(key: str, where: str) -> tuple[int, int | None]:
+    """x{l} (the worked pass) -> (l, None); x{l}@t{t} (training step t) -> (l, t)."""
+    import re
+
+    match = re.fullmatch(r"x([0-9]+)(?:@t([0-9]+))?", key)
+    if match is None:
+        raise SpecError(f"{where}.{key}", "unknown field; name a mask x1, x2, ... by its layer, and x1@t2 for the "
+                                          "mask of training step 2")
+    return int(match.group(1)), (None if match.group(2) is None else int(match.group(2)))
 
 
 def dropout_table(mapping: Mapping, layers, n_samples: int, limits: Limits = DEFAULT_LIMITS) -> DropoutSpec | None:
-    """[dropout]: p per hidden layer, masks {x1 = [[1, 0, ...], ...]} given, or drawn from seed."""
+    """[dropout]: p per hidden layer, masks {x1 = [[1, 0, ...], ...], "x1@t2" = [...]} given, or drawn from seed."""
     table = _table(mapping, "dropout", DROPOUT_FIELDS)
     if table is None:
         return None
@@ -41,8 +46,9 @@ def dropout_table(mapping: Mapping, layers, n_samples: int, limits: Limits = DEF
     masks = table.get("masks", {})
     if not isinstance(masks, Mapping):
         raise SpecError("dropout.masks", "must be a table x1 = [[...], ...], one row per sample")
-    given = {_layer_key(key, "x", "dropout.masks"): matrix(value, f"dropout.masks.{key}", limits)
-             for key, value in masks.items()}
+    keyed = {_mask_key(key, "dropout.masks"): matrix(value, f"dropout.masks.{key}", limits) for key, value in masks.items()}
+    given = {l: mask for (l, t), mask in keyed.items() if t is None}
+    steps = tuple(((l, t), mask) for (l, t), mask in keyed.items() if t is not None)
     seed = table.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise SpecError("dropout.seed", f"{short(seed)} must be a whole number of at least 0")
@@ -51,7 +57,7 @@ def dropout_table(mapping: Mapping, layers, n_samples: int, limits: Limits = DEF
     resolved, drawn = draw_masks(p, drawable, seed, list(layers), n_samples)
     # masks for layers without dropout stay in the spec so that validation names them
     resolved += tuple((l, m) for l, m in given.items() if l not in drawable)
-    return DropoutSpec(p=p, masks=resolved, seed=seed, drawn=drawn)
+    return DropoutSpec(p=p, masks=resolved, seed=seed, drawn=drawn, given_steps=steps)
 
 
 def batchnorm_table(mapping: Mapping, limits: Limits = DEFAULT_LIMITS) -> BatchNormSpec | None:

@@ -74,13 +74,48 @@ def spec_to_mapping(spec: NetworkSpec) -> dict:
     for l in range(1, spec.depth + 1):
         parameters[f"W{l}"] = [[_number(v) for v in row] for row in spec.weights[l - 1]]
         parameters[f"b{l}"] = [_number(v) for v in spec.biases[l - 1]]
+    parameters.update(_batchnorm_parameters(spec))
     mapping["parameters"] = parameters
+    mapping.update(_regularizer_tables(spec))
     mapping["data"] = {"X": [[_number(v) for v in row] for row in spec.X],
                        "Y": [[_number(v) for v in row] for row in spec.Y]}
     return mapping
 
 
+def _matrix(rows) -> list:
+    return [[_number(v) for v in row] for row in rows]
+
+
+def _batchnorm_parameters(spec: NetworkSpec) -> dict:
+    """gamma{l} and beta{l} as given (the defaults, ones and zeros, are left out as in the spec)."""
+    bn, result = spec.batchnorm, {}
+    for kind, table in (() if bn is None else (("gamma", bn.gamma), ("beta", bn.beta))):
+        result.update({f"{kind}{l}": [_number(v) for v in values] for l, values in table})
+    return result
+
+
+def _regularizer_tables(spec: NetworkSpec) -> dict:
+    """[dropout] with its given masks (the worked pass's as x{l}, steps' as x{l}@t{t}; drawn ones come from the seed
+    again) and [batchnorm]."""
+    tables = {}
+    if spec.dropout is not None:
+        dropout = spec.dropout
+        masks = {f"x{l}": _matrix(mask) for l, mask in dropout.masks if l not in dropout.drawn}  # drawn: from seed
+        masks.update({f"x{l}@t{t}": _matrix(mask) for (l, t), mask in dropout.given_steps})
+        tables["dropout"] = {"p": [_number(v) for v in dropout.p], "masks": masks, "seed": dropout.seed}
+    if spec.batchnorm is not None:
+        bn = spec.batchnorm
+        tables["batchnorm"] = {"layers": list(bn.layers), "eps": _number(bn.eps), "momentum": _number(bn.momentum)}
+    return tables
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else toml_string(key)
+
+
 def _toml_value(value) -> str:
+    if isinstance(value, dict):  # an inline table: masks = { x1 = [...], "x1@t2" = [...] }
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, Decimal)):

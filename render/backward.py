@@ -12,11 +12,15 @@ from .explain import BACKWARD, matrix_steps
 from .forward import sample_cost
 from .notation import reduction
 from .operands import DOTS, Term, product, signed_sum
+from .vanishing import causes, vanished
 from .regularizers import backward_note, special_layers
-from .records import Group, M, Math, Paragraph, Section, Step, text
+from .pathdiagram import PREFIX, path_marks
+from .records import LINE_WIDTH, Figure, Group, M, Math, Paragraph, Section, Step, text, visible_width
 
 SHOWN_PATHS = {"full": 8, "summary": 4}  # paths written out per parameter
 ENUMERATED_PATHS = {"full": 4096, "summary": 64}  # beyond this the paths are only counted
+FIGURES_PER_LAYER = 6  # path figures per hidden layer, so large networks stay bounded
+LOSS_SHOWN_OUTPUTS = 3  # d/dx [loss] is written out when the output layer has at most this many neurons
 
 
 def parameter(ctx: Context, layer: int, i: int | None, j: int):
@@ -48,15 +52,51 @@ def factor_step(ctx: Context, factor: Factor, sample: int) -> Step:
     return ctx.step(partial(ctx, factor, sample), factor.form, sample)
 
 
-def path_product(ctx: Context, factors, sample: int) -> tuple[Step, object]:
-    """One chain-rule path: product of partials = product of local forms = product of numbers = value."""
+def path_product(ctx: Context, factors, sample: int, parameter_symbol=None) -> tuple[Step, object]:
+    """One chain-rule path: product of partials = product of local forms = product of numbers = value.
+
+    With the parameter given (its only path) the left side is dJ/dparameter, as in dJ/dw = dJ/dx dx/dz dz/dw = ...
+    """
     values = [ctx.value(f.form, sample) for f in factors]
     value = sp.Mul(*values) if ctx.d.exact else float(np.prod(values))
-    lhs = " ".join(partial(ctx, f, sample) for f in factors)
+    chain = " ".join(partial(ctx, f, sample) for f in factors)
     forms = r" \cdot ".join(ctx.printer.factor(f.form) for f in factors)
     nodes = [factors[0].numerator] + [f.denominator for f in factors]
-    step = Step(lhs, forms, product(values, ctx.digits), ctx.num(ctx.number(value)), symbols(*nodes))
+    if parameter_symbol is None:
+        step = Step(chain, forms, product(values, ctx.digits), ctx.num(ctx.number(value)), symbols(*nodes))
+    else:
+        lhs = ctx.partial(_cost_tex(ctx, ctx.d.net.J, sample), parameter_symbol)
+        step = Step(lhs, forms, product(values, ctx.digits), ctx.num(ctx.number(value)), symbols(*nodes),
+                    expansion=chain)
     return step, value
+
+
+def loss_derivative(ctx: Context, factor: Factor) -> str:
+    """d/dx^(L)_k [loss of one sample], the derivative the factor dJ/dx^(L)_k is (blank for wide outputs)."""
+    if factor.kind != "dJ/dx" or ctx.spec.layers[ctx.spec.depth] > LOSS_SHOWN_OUTPUTS:
+        return ""
+    return rf"{ctx.partial('', factor.denominator)}\left[{ctx.tex(ctx.d.cost)}\right]"
+
+
+def aligned_rows(lhs: str, parts) -> list[str]:
+    """Rows of an aligned block for lhs = part = part ...: one row when it fits, else one part per row."""
+    kept: list[str] = []
+    for part in parts:
+        if part and (not kept or part != kept[-1]) and part != lhs:
+            kept.append(part)
+    if visible_width(lhs + "".join(kept)) + 3 * len(kept) <= LINE_WIDTH:
+        return [f"{lhs} &= " + " = ".join(kept)]
+    return [f"{lhs} &= {kept[0]}"] + [f"&= {part}" for part in kept[1:]]
+
+
+def local_block(ctx: Context, factors, sample: int) -> Math:
+    """The local derivatives of one path in one aligned block: each with its formula, numbers and value."""
+    rows, touched = [], set()
+    for factor in factors:
+        step = factor_step(ctx, factor, sample)
+        rows += aligned_rows(step.lhs, (loss_derivative(ctx, factor), step.formula, step.substituted, step.value))
+        touched |= set(step.symbols)
+    return Math(r"\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}", tuple(sorted(touched)))
 
 
 def delta_route(ctx: Context, layer: int, i: int | None, j: int, sample: int) -> Step:
@@ -81,8 +121,18 @@ def batch_step(ctx: Context, layer: int, i: int | None, j: int) -> Step:
     return Step(ctx.partial(ctx.J, symbol), wrap(terms), wrap(numbers), ctx.num(value), symbols(symbol))
 
 
-def parameter_group(ctx: Context, layer: int, i: int | None, j: int, sample: int = 1) -> Group:
-    """Every chain-rule path to one parameter, then the same through the delta, showing the two agree."""
+def path_figure(ctx: Context, symbol, anchor: str, paths) -> Figure:
+    """001's small diagram of one parameter's chain-rule paths."""
+    many = len(paths) > 1
+    caption = text(f"The {len(paths) if many else ''} chain-rule path{'s' if many else ''} from ".replace("  ", " "),
+                   M(ctx.J), " to ", M(ctx.tex(symbol)), " highlighted; the parameter in red.")
+    return Figure(PREFIX + anchor[len("grad-"):], caption, path_marks(paths))
+
+
+def parameter_group(ctx: Context, layer: int, i: int | None, j: int, sample: int = 1, figure: bool = False) -> Group:
+    """Every chain-rule path to one parameter, then the same through the delta, showing the two agree.
+
+    With `figure`, the group opens with the small diagram of its paths (hidden layers, full detail)."""
     symbol, name, anchor = parameter(ctx, layer, i, j)
     items: list = []
     count = path_count(ctx, layer)
@@ -93,20 +143,23 @@ def parameter_group(ctx: Context, layer: int, i: int | None, j: int, sample: int
         except UnsupportedError:
             paths = None
     if paths is not None:
+        if figure:
+            items.append(path_figure(ctx, symbol, anchor, paths))
         shown = SHOWN_PATHS[ctx.detail]
         if count > 1:
             items.append(Paragraph(text(f"{count} chain-rule paths lead from ", M(ctx.J), " to ", M(ctx.tex(symbol)),
                                         "; each is a product of local derivatives" +
                                         (f" (the first {shown} are written out):" if count > shown else ":"))))
         for number, path in enumerate(paths, start=1):
-            step, value = path_product(ctx, path.factors, sample)
+            # the only path is the derivative itself: its product gets the left side dJ/dparameter
+            step, value = path_product(ctx, path.factors, sample, symbol if count == 1 else None)
             total += value
             if number > shown:
                 continue
             if count > 1:
                 items.append(Paragraph(text(f"Path {number}: ", M(r" \to ".join(ctx.tex(node) for node in path.nodes)))))
             if layer == ctx.spec.depth:  # the output layer: each local factor with its formula and value
-                items.extend(factor_step(ctx, f, sample) for f in path.factors)
+                items.append(local_block(ctx, path.factors, sample))
             items.append(step)
         if count > 1:
             values = [ctx.number(_path_value(ctx, p, sample)) for p in paths[:shown]] + ([DOTS] if count > shown else [])
@@ -129,6 +182,25 @@ def parameter_group(ctx: Context, layer: int, i: int | None, j: int, sample: int
         items.append(batch_step(ctx, layer, i, j))
     title = text("Gradient of ", M(ctx.tex(symbol)))
     return Group(anchor, title, tuple(items), symbols(symbol))
+
+
+def parameter_groups(ctx: Context, layer: int, parameters) -> list:
+    """The derivations of a layer's parameters; those that vanish for a shared reason say so in one line each."""
+    found = {}
+    if path_count(ctx, layer) <= ENUMERATED_PATHS[ctx.detail]:
+        for i, j in parameters:
+            name = parameter(ctx, layer, i, j)[1]
+            if ctx.d.value(("dW" if i is not None else "db") + name[1:]) != 0:  # e.g. an L2 term keeps it alive
+                continue
+            reasons = causes(ctx, name, ENUMERATED_PATHS[ctx.detail])
+            if reasons:
+                found[i, j] = reasons
+    lines = vanished(ctx, found, lambda p: ctx.partial(ctx.J, parameter(ctx, layer, *p)[0]),
+                     lambda p: parameter(ctx, layer, *p)[2])
+    worked = [(i, j) for i, j in parameters if (i, j) not in found]
+    figures = ctx.full and layer < ctx.spec.depth  # 001's path figures: hidden layers, where every step is worked
+    return lines + [parameter_group(ctx, layer, i, j, figure=figures and n < FIGURES_PER_LAYER)
+                    for n, (i, j) in enumerate(worked)]
 
 
 def _path_value(ctx: Context, path, sample: int):
@@ -170,7 +242,7 @@ def output_section(ctx: Context, parameters) -> Section:
         return Section("output-layer", 4, "Backpropagation: the output layer", tuple(items))
     for k in sorted({j for _, j in parameters}):
         items.append(output_delta_step(ctx, k))
-    items += [parameter_group(ctx, L, i, j) for i, j in parameters]
+    items += parameter_groups(ctx, L, parameters)
     return Section("output-layer", 4, "Backpropagation: the output layer", tuple(items))
 
 
@@ -189,7 +261,7 @@ def hidden_section(ctx: Context, parameters_of, neurons_of) -> Section:
         # the chain of a delta is dense while its own layer is; a parameter's paths cross every later layer
         layer_items = [] if l in special else [hidden_delta_step(ctx, l, k) for k in neurons_of(l)]
         if not any(m >= l for m in special):
-            layer_items += [parameter_group(ctx, l, i, j) for i, j in parameters_of(l)]
+            layer_items += parameter_groups(ctx, l, parameters_of(l))
         if layer_items:
             items.append(Group(f"hidden-layer-{l}", text(f"Layer {l}"), tuple(layer_items)))
     items.append(four_equations(ctx) if not special else Paragraph(text(

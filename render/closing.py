@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..derive.regularizers import step_masks
 from ..derive.training import batches
 from .context import Context
 from .explain.update import sgd_numbers as update_numbers, update_explainer, update_step  # noqa: F401  (re-exported)
@@ -20,8 +21,10 @@ def first_step_gradients(ctx: Context) -> dict:
     d, spec = ctx.d, ctx.spec
     if not spec.batch_size or spec.batch_size >= spec.n_samples:
         return d.backward.gradients
+    if d.training.steps:
+        return d.training.steps[0].gradients  # the first mini-batch, with step 1's dropout masks
     rows = batches(spec.n_samples, spec.batch_size, 1)[0]
-    return d.compiled.gradients(d.params, d.X[rows], d.Y[rows])
+    return d.compiled.gradients(d.params, d.X[rows], d.Y[rows], next(step_masks(spec)))
 
 
 def update_section(ctx: Context, parameters_of, work_steps=None) -> Section:

@@ -2,158 +2,28 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import NamedTuple, Optional
 from html import escape
 from importlib import resources
 
 from ..derive.activations import ACTIVATIONS
 from ..derive.errors import SpecError
 from .escape import one_line
+from .geometry import COMPACT_LIMIT, R, SQ, Layout, layout, visible  # noqa: F401 (the diagram's geometry, re-exported)
 from .numbers import format_number
 
 TIKZ_LIBRARIES: tuple[str, ...] = ()  # core TikZ only: no \usetikzlibrary needed
 DIAGRAM_SCRIPT_PATH = resources.files("nnsteps.templates") / "html" / "diagram.js"
-COMPACT_LIMIT = 12  # a layer wider than this is drawn as 1, 2, 3, ..., n
-COMPACT_HEAD = 3
-WEIGHT_LABEL_LIMIT = 16  # label the weights of a layer pair only if n^(l-1) n^(l) <= this
 DIGITS = 4  # significant digits of values in the figure
-R, SQ = 22.0, 26.0  # neuron radius; side of the receptor square attached left of each neuron
-LW, LH = 46.0, 28.0  # weight label box: along the line x across it (name above, value below)
-TOP, BOTTOM, LEFT, RIGHT = 78.0, 40.0, 40.0, 40.0  # margins around the outer circles
 TIKZ_CM = 0.02  # 1 SVG unit = 0.02 cm in TikZ, so 12px text ~ \scriptsize
 TEXT_WIDTH_CM = 15.5  # TikZ pictures wider than this are scaled down
 SUP = str.maketrans("0123456789-()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾")
 SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-LABEL_S = (0.3, 0.5, 0.7, 0.4, 0.6, 0.2, 0.8, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.15, 0.85)  # preferred spots
 
 
 def diagram_script() -> str:
     """The text of templates/html/diagram.js, to inline at the end of <body>."""
     return DIAGRAM_SCRIPT_PATH.read_text(encoding="utf-8")
-
-
-# x^(l)_k drawn as a circle centred at (x, y); k is 1-based
-Node = NamedTuple("Node", [("layer", int), ("index", int), ("x", float), ("y", float)])
-# a weight label's box centre, on its line, turned by angle degrees (clockwise: SVG's y points down)
-Label = NamedTuple("Label", [("x", float), ("y", float), ("angle", float)])
-# w^(l)_{i,j} from the rim of x^(l-1)_i to the left middle of the receptor z^(l)_j
-Edge = NamedTuple("Edge", [("layer", int), ("i", int), ("j", int), ("x1", float), ("y1", float), ("x2", float),
-                           ("y2", float), ("label", Optional[Label])])
-
-
-@dataclass(frozen=True)
-class Layout:
-    widths: tuple[int, ...]
-    width: float
-    height: float
-    nodes: tuple[tuple[Node, ...], ...]  # visible neurons per layer 0..L
-    ellipses: tuple[tuple[int, float, float], ...]  # (layer, x, y) of the "..." slot
-    edges: tuple[Edge, ...]
-    cost: tuple[float, float]  # centre of the J box
-    compact: bool  # values are left to the tooltips
-
-
-def visible(n: int, compact: bool) -> tuple[int | None, ...]:
-    """Slots of a layer of n neurons: 1..n, or 1, 2, 3, None (ellipsis), n when compact."""
-    if compact and n > COMPACT_LIMIT:
-        return tuple(range(1, COMPACT_HEAD + 1)) + (None, n)
-    return tuple(range(1, n + 1))
-
-
-def _box(cx, cy, w, h, angle=0.0):
-    """Corners of a w x h rectangle centred at (cx, cy), turned by angle degrees."""
-    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
-    return [(cx + dx * c - dy * s, cy + dx * s + dy * c) for dx, dy in
-            ((-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2))]
-
-
-def _overlap(a, b) -> bool:
-    """Separating-axis test for two convex quadrilaterals."""
-    for poly in (a, b):
-        for k in range(4):
-            (x1, y1), (x2, y2) = poly[k], poly[(k + 1) % 4]
-            ax, ay = y1 - y2, x2 - x1  # normal of edge k
-            pa = [ax * x + ay * y for x, y in a]
-            pb = [ax * x + ay * y for x, y in b]
-            if max(pa) <= min(pb) or max(pb) <= min(pa):
-                return False
-    return True
-
-
-def layout(widths) -> Layout:
-    """Geometry shared by SVG and TikZ: layer l at x = x0 + l*G, slots centred vertically at pitch P."""
-    widths = tuple(int(n) for n in widths)
-    depth = len(widths) - 1
-    compact = max(widths) > COMPACT_LIMIT
-    labelled = not compact and all(a * b <= WEIGHT_LABEL_LIMIT for a, b in zip(widths, widths[1:]))
-    pitch = 64.0 if compact else 100.0  # room for a value above each receptor and below each neuron
-    gap = 250.0 if labelled else 180.0
-    slots = [visible(n, compact) for n in widths]
-    span = (max(len(s) for s in slots) - 1) * pitch
-    mid = TOP + span / 2
-    x0 = LEFT + R + 10
-    nodes, ellipses, obstacles = [], [], []
-    for l, layer_slots in enumerate(slots):
-        x = x0 + l * gap
-        row = []
-        for pos, k in enumerate(layer_slots):
-            y = mid + (pos - (len(layer_slots) - 1) / 2) * pitch
-            if k is None:
-                ellipses.append((l, x, y))
-                continue
-            row.append(Node(l, k, x, y))
-            obstacles.append(_box(x - (SQ / 2 if l else 0), y + 6, 2 * R + (SQ if l else 0) + 8, 2 * R + 40))
-        nodes.append(tuple(row))
-    edges = []
-    for l in range(1, depth + 1):
-        segs = []
-        for src in nodes[l - 1]:
-            for dst in nodes[l]:
-                ex, ey = dst.x - R - SQ - 1, dst.y  # receptor's left middle
-                dx, dy = ex - src.x, ey - src.y
-                length = math.hypot(dx, dy)
-                sx, sy = src.x + R * dx / length, src.y + R * dy / length  # leave the circle's rim
-                segs.append((src.index, dst.index, sx, sy, ex, ey))
-        labels = _place_all(segs, obstacles) if labelled else [None] * len(segs)
-        edges += [Edge(l, *seg, label) for seg, label in zip(segs, labels)]
-    cost = (x0 + depth * gap + 100.0, mid)
-    width = cost[0] + 30 + RIGHT
-    return Layout(widths, width, TOP + span + R + BOTTOM, tuple(nodes), tuple(ellipses), tuple(edges),
-                  cost, compact)
-
-
-def _place_all(segs, obstacles) -> list:
-    """Greedy label places for one layer pair: first try spots crossed by no other line, then spots
-    clear of other labels only; if some line has no spot at all, the pair keeps values in tooltips."""
-    lines = [_box((x1 + x2) / 2, (y1 + y2) / 2, math.hypot(x2 - x1, y2 - y1), 1.0,
-                  math.degrees(math.atan2(y2 - y1, x2 - x1))) for _, _, x1, y1, x2, y2 in segs]
-    placed, labels = list(obstacles), []
-    for n, (_, _, x1, y1, x2, y2) in enumerate(segs):
-        others = lines[:n] + lines[n + 1:]
-        label = _place(x1, y1, x2, y2, placed, others) or _place(x1, y1, x2, y2, placed, [])
-        if label is None:
-            return [None] * len(segs)
-        labels.append(label)
-    obstacles[:] = placed
-    return labels
-
-
-def _place(x1, y1, x2, y2, placed, lines) -> Label | None:
-    """First fraction s along the segment whose LW x LH label box hits no placed box nor line; records it."""
-    length = math.hypot(x2 - x1, y2 - y1)
-    angle = math.degrees(math.atan2(y2 - y1, x2 - x1))
-    margin = (LW / 2 + 4) / length
-    for s in LABEL_S:
-        if not margin <= s <= 1 - margin:
-            continue
-        cx, cy = x1 + s * (x2 - x1), y1 + s * (y2 - y1)
-        box = _box(cx, cy, LW, LH, angle)
-        if not any(_overlap(box, other) for other in placed + lines):
-            placed.append(box)
-            return Label(round(cx, 2), round(cy, 2), round(angle, 2))
-    return None
 
 
 @dataclass(frozen=True)
@@ -163,6 +33,7 @@ class _Values:
     b: dict  # (l, k) -> bias
     w: dict  # (l, i, j) -> weight
     g: dict  # (l, i, j) -> dJ/dw over the batch
+    delta: dict  # (l, k) -> dJ/dz for the sample
     cost: object
 
 
@@ -171,22 +42,23 @@ def _values(d, sample: int) -> _Values:
     if not 1 <= sample <= n:
         raise SpecError("sample", f"the diagram sample must be between 1 and {n}, got {sample}")
     s, widths = sample - 1, d.spec.layers
-    x, z, b, w, g = {}, {}, {}, {}, {}
+    x, z, b, w, g, delta = {}, {}, {}, {}, {}, {}
     for l, n_l in enumerate(widths):
         for k in range(1, n_l + 1):
             x[l, k] = d.forward.xs[l][s][k - 1]
             if l:
                 z[l, k] = d.forward.zs[l][s][k - 1]
+                delta[l, k] = d.backward.deltas[l][s][k - 1]
                 b[l, k] = d.params[f"b{l}"][k - 1]
                 for i in range(1, widths[l - 1] + 1):
                     w[l, i, k] = d.params[f"W{l}"][i - 1][k - 1]
                     g[l, i, k] = d.backward.gradients[f"W{l}"][i - 1][k - 1]
-    return _Values(x, z, b, w, g, d.backward.cost)
+    return _Values(x, z, b, w, g, delta, d.backward.cost)
 
 
-def _num(value) -> str:
+def _num(value, digits: int = DIGITS) -> str:
     """Plain-text number with a real minus sign and 10^k for scientific notation."""
-    text = format_number(value, DIGITS)
+    text = format_number(value, digits)
     if "e" in text:
         mantissa, exponent = text.split("e")
         text = f"{mantissa}×10{exponent.translate(SUP)}"
@@ -240,40 +112,29 @@ def dropped(spec, l: int, k: int, sample: int) -> bool:
     return bool(spec.dropout and l in spec.dropout.layers() and spec.dropout.mask(l)[sample - 1][k - 1] == 0)
 
 
-STYLE = """&{font-family:"Helvetica Neue",Helvetica,Arial,sans-serif;max-width:100%;height:auto}& text{fill:#1f2933}
-& .nn-title{font-size:15px;font-weight:600}& .nn-sub{font-size:12px;fill:#52606d}
-& .nn-line{stroke:#7b8794;stroke-width:1.2}& .nn-hit{stroke:transparent;stroke-width:12;cursor:pointer}
-& .nn-weight{cursor:pointer}& .nn-weight:hover .nn-line{stroke:#c2410c;stroke-width:2}& .nn-wl{font-size:10.5px}
-& text.nn-wl.nn-halo{fill:#fff;stroke:#fff;stroke-width:3.5px;stroke-linejoin:round}& .nn-wl.nn-v{fill:#52606d}
-& .nn-neuron{cursor:pointer}& .nn-neuron circle{fill:#4682b4;stroke:#2c5b82;stroke-width:1.5}
-& .nn-neuron text.nn-name{fill:#fff;font-size:13px}& .nn-name,& .nn-val,& .nn-wl{pointer-events:none}
-& .nn-receptor rect{fill:#e8f0f8;stroke:#2c5b82;stroke-width:1.2}& .nn-receptor{cursor:pointer}
-& .nn-receptor text.nn-name{font-size:11px}
-& .nn-val{font-size:11px;fill:#334e68;paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
-& .nn-cost rect{fill:#fff4e6;stroke:#b45309;stroke-width:1.5}
-& .nn-cedge{stroke:#b45309;stroke-width:1.2;stroke-dasharray:4 3}& .nn-el{transition:opacity .2s}
-&.nn-dim .nn-el:not(.highlight){opacity:.18}
-& .highlight .nn-line,& .highlight.nn-cedge{stroke:#c2410c;stroke-width:2.6}
-& .highlight circle{fill:#dd6b20;stroke:#9c4221}& .highlight rect{stroke:#c2410c;stroke-width:2.2}
-& circle.impulse{fill:#e03131;stroke:#fff;stroke-width:1;pointer-events:none}
-& .nn-neuron.impulse circle{fill:#e8590c}& .nn-neuron:focus{outline:none}
-& .nn-neuron:focus-visible circle{stroke:#c2410c;stroke-width:3}& .nn-receiving rect{fill:#ffc9c9}
-.nn-tooltip{position:fixed;z-index:10;pointer-events:none;background:#1f2933;color:#fff;font:13px/1.4 sans-serif;
-padding:4px 8px;border-radius:4px;box-shadow:0 2px 6px rgba(0,0,0,.3);white-space:pre}
-.nn-focus{outline:3px solid #dd6b20;outline-offset:4px;transition:outline-color 1s}"""
-STYLE = STYLE.replace("&", ".nnsteps-diagram")  # & stands for the svg root
+STYLE_PATH = resources.files("nnsteps.templates") / "html" / "diagram.css"
+STYLE = "".join(line for line in STYLE_PATH.read_text(encoding="utf-8").splitlines(True) if not line.startswith("/*"))
+STYLE = STYLE.replace("&", ".nnsteps-diagram").strip()  # & stands for the svg root
 
 
-def network_svg(derivation, printer_labels: dict | None = None, sample: int = 1, given_only: bool = False) -> str:
+def network_svg(derivation, printer_labels: dict | None = None, sample: int = 1, given_only: bool = False,
+                digits: int = DIGITS, deltas: bool = False) -> str:
     """Inline <svg> of the network with the values of one sample; `printer_labels` may rename the
     letters {"x", "z", "w", "J"} (e.g. {"x": "a", "J": "C"}). `given_only` (exercise sheets) shows the given
-    numbers alone: inputs, weights and biases (above each receptor), nothing computed from them."""
+    numbers alone: inputs, weights and biases (above each receptor), nothing computed from them.
+    The drawn labels have DIGITS significant digits; titles and tooltips have `digits`, the document's.
+    The backward values δ below the neurons show with `deltas` (a static file), else on request (HTML)."""
     d, spec = derivation, derivation.spec
+    n_samples = d.X.shape[0]
+
+    def num(value):  # at the document's precision
+        return _num(value, digits)
+
     lay, v, nm = layout(spec.layers), _values(derivation, sample), _names(printer_labels)
     show_values = not lay.compact
     # layers whose activation is vector-valued (softmax): there z_j feeds every x_k, for the path lighting
     vector = " ".join(str(l) for l, a in enumerate(spec.activations, 1) if ACTIVATIONS[a].vector)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="nnsteps-diagram" viewBox="0 0 {lay.width:.0f} '
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="nnsteps-diagram{" nn-show-delta" if deltas else ""}" viewBox="0 0 {lay.width:.0f} '
            f'{lay.height:.0f}" width="{lay.width:.0f}" height="{lay.height:.0f}" role="img" '
            f'data-vector="{vector}" aria-label="{escape(one_line(spec.title or spec.name))}: network diagram, sample {sample}">',
            f"<style>\n{STYLE}\n</style>"]
@@ -283,11 +144,10 @@ def network_svg(derivation, printer_labels: dict | None = None, sample: int = 1,
                    f'<text class="nn-sub" x="{row[0].x:.1f}" y="38" text-anchor="middle">{escape(sub)}</text>')
     for e in lay.edges:
         key, name = (e.layer, e.i, e.j), _plain(nm["w"], e.layer, e.i, e.j)
-        grad = "" if given_only else f"∂{nm['J']}/∂{name} = {_num(v.g[key])}"
+        grad = "" if given_only else f"∂{nm['J']}/∂{name} = {num(v.g[key])}" + (" (batch)" if n_samples > 1 else "")
         out.append(f'<g class="nn-weight nn-el" id="nn-w{e.layer}-{e.i}-{e.j}" data-param="W{e.layer}[{e.i},{e.j}]" '
-                   f'data-from="nn-x{e.layer - 1}-{e.i}" data-to="nn-x{e.layer}-{e.j}" '
-                   f'data-label="{name} = {_num(v.w[key])}" data-grad="{escape(grad)}" '
-                   f'><title>{name} = {_num(v.w[key])}{"; " + escape(grad) if grad else ""}</title>'
+                   f'data-from="nn-x{e.layer - 1}-{e.i}" data-to="nn-x{e.layer}-{e.j}" tabindex="0" '
+                   f'><title>{name} = {num(v.w[key])}{"; " + escape(grad) if grad else ""}</title>'
                    f'<line class="nn-line" x1="{e.x1:.1f}" y1="{e.y1:.1f}" x2="{e.x2:.1f}" y2="{e.y2:.1f}"/>'
                    f'<line class="nn-hit" x1="{e.x1:.1f}" y1="{e.y1:.1f}" x2="{e.x2:.1f}" y2="{e.y2:.1f}"/>')
         if e.label is not None:  # name just above the line, value just below, both turned along it
@@ -309,20 +169,26 @@ def network_svg(derivation, printer_labels: dict | None = None, sample: int = 1,
             l, k = n.layer, n.index
             if l:  # receptor square on the neuron's left; its value above it
                 qx = n.x - R - SQ - 1
-                zt = f"{_plain(nm['z'], l, k)} = {_num(v.z[l, k])} (bias {_num(v.b[l, k])})"
+                delta = f"δ{_plain('', l, k)} = {num(v.delta[l, k])}"
+                zt = f"{_plain(nm['z'], l, k)} = {num(v.z[l, k])}; bias {num(v.b[l, k])}; {delta}"
                 if given_only:
-                    zt = f"{_plain(nm['z'], l, k)}: bias {_num(v.b[l, k])}"
-                out.append(f'<g class="nn-receptor nn-el" id="nn-z{l}-{k}" data-layer="{l}" data-index="{k}">'
+                    zt = f"{_plain(nm['z'], l, k)}: bias {num(v.b[l, k])}"
+                out.append(f'<g class="nn-receptor nn-el" id="nn-z{l}-{k}" data-layer="{l}" data-index="{k}" '
+                           f'tabindex="0">'
                            f'<title>{zt}</title><rect x="{qx:.1f}" y="{n.y - SQ / 2:.1f}" width="{SQ:.0f}" '
                            f'height="{SQ:.0f}" rx="2"/><text class="nn-name" x="{qx + SQ / 2 - 2:.1f}" '
                            f'y="{n.y + 4:.1f}" text-anchor="middle">{_tspan(nm["z"], l, str(k), 11)}</text>')
                 if show_values:
                     out.append(f'<text class="nn-val" x="{qx + SQ / 2:.1f}" y="{n.y - SQ / 2 - 5:.1f}" '
                                f'text-anchor="middle">{"b " + _num(v.b[l, k]) if given_only else _num(v.z[l, k])}</text>')
+                    if not given_only:  # the backward value below the neuron, shown on request (the HTML toggle)
+                        out.append(f'<text class="nn-val nn-delta" x="{n.x:.1f}" y="{n.y + R + 28:.1f}" '
+                                   f'text-anchor="middle">δ = {_num(v.delta[l, k])}</text>')
                 out.append("</g>")
             hidden = given_only and l > 0  # computed from the given numbers: left to the reader
-            xt = _plain(nm['x'], l, k) if hidden else f"{_plain(nm['x'], l, k)} = {_num(v.x[l, k])}"
-            out.append(f'<g class="nn-neuron nn-el" id="nn-x{l}-{k}" data-layer="{l}" data-index="{k}" '
+            xt = _plain(nm['x'], l, k) if hidden else f"{_plain(nm['x'], l, k)} = {num(v.x[l, k])}"
+            value = "" if hidden else f' data-value="{float(v.x[l, k]):.17g}"'  # 0 stops the impulses
+            out.append(f'<g class="nn-neuron nn-el" id="nn-x{l}-{k}" data-layer="{l}" data-index="{k}"{value} '
                        f'tabindex="0"><title>{xt}</title><circle cx="{n.x:.1f}" cy="{n.y:.1f}" r="{R:.0f}"/>'
                        f'<text class="nn-name" x="{n.x - 2:.1f}" y="{n.y + 4:.1f}" text-anchor="middle">'
                        f'{_tspan(nm["x"], l, str(k), 13)}</text>')
@@ -336,7 +202,11 @@ def network_svg(derivation, printer_labels: dict | None = None, sample: int = 1,
             out.append("</g>")
     jname = escape(nm["J"])
     cost = "" if given_only else _num(v.cost)
-    out.append(f'<g class="nn-cost nn-el" id="nn-J"><title>{jname}{" = " + cost if cost else ""} (cost over the batch)</title>'
+    jt = jname if given_only else f"{jname} = {num(v.cost)} (the cost)"
+    if n_samples > 1 and not given_only:
+        jt = (f"{jname} = {num(v.cost)} (the cost of the batch of {n_samples} samples); "
+              f"{jname}{str(sample).translate(SUB)} = {num(d.backward.sample_costs[sample - 1])} (sample {sample})")
+    out.append(f'<g class="nn-cost nn-el" id="nn-J" tabindex="0"><title>{jt}</title>'
                f'<rect x="{cx - 28:.1f}" y="{cy - 16:.1f}" width="56" height="32" rx="6"/>'
                f'<text x="{cx:.1f}" y="{cy + 6:.1f}" text-anchor="middle" font-size="17" font-style="italic">'
                f'{jname}</text><text class="nn-val" x="{cx:.1f}" y="{cy + 32:.1f}" text-anchor="middle">'
@@ -358,7 +228,7 @@ def network_tikz(derivation, sample: int = 1) -> str:
            "every node/.style={transform shape,inner sep=0.6pt}]",
            "\\definecolor{nnblue}{HTML}{4682B4}\\definecolor{nnedge}{HTML}{7B8794}"
            "\\definecolor{nnbox}{HTML}{E8F0F8}\\definecolor{nncost}{HTML}{B45309}"
-           "\\definecolor{nnval}{HTML}{334E68}"]
+           "\\definecolor{nnval}{HTML}{334E68}\\definecolor{nndelta}{HTML}{862E9C}"]
     for l, row in enumerate(lay.nodes):
         title, sub = _layer_title(spec, l)
         out.append(f"\\node[font=\\normalsize\\bfseries] at {p(row[0].x, 18)} {{{title}}};"
@@ -397,6 +267,9 @@ def network_tikz(derivation, sample: int = 1) -> str:
             if not lay.compact:
                 out.append(f"\\node[font=\\scriptsize,text=nnval,anchor=north] at {p(n.x, n.y + R + 2)} "
                            f"{{${_num_tex(v.x[l, k])}$}};")
+                if l:  # the backward value dJ/dz under it, in violet
+                    out.append(f"\\node[font=\\scriptsize,text=nndelta,anchor=north] at {p(n.x, n.y + R + 17)} "
+                               f"{{$\\delta = {_num_tex(v.delta[l, k])}$}};")
     out.append(f"\\draw[nncost,fill=nncost!10,rounded corners=3pt] {p(cx - 28, cy - 16)} rectangle "
                f"{p(cx + 28, cy + 16)};"
                f"\\node at {p(cx, cy)} {{$J$}};\\node[font=\\scriptsize,text=nnval,anchor=north] at "

@@ -11,7 +11,7 @@ import dataclasses
 
 import numpy as np
 
-from .backward import _cost_tex, factor_step, hidden_delta_step, parameter, path_product
+from .backward import _cost_tex, hidden_delta_step, local_block, parameter, path_product
 from .closing import first_step_gradients
 from .explain.update import update_explainer
 from .context import Context
@@ -72,10 +72,10 @@ def output_gradient(ctx: Context) -> Exercise | None:
     which = f"sample {sample}" if n > 1 else "the sample"
     question = (Paragraph(text(AFTER + "write the chain rule for ", M(ctx.partial(_cost_tex(ctx, d.net.J, sample), symbol)),
                                f" for {which} as a product of local derivatives, give each factor's value, and multiply.")),)
-    solution, values = [], []
-    for path in d.paths(name):
-        solution.extend(factor_step(ctx, f, sample) for f in path.factors)
-        step, value = path_product(ctx, path.factors, sample)
+    solution, values, paths = [], [], d.paths(name)
+    for path in paths:
+        solution.append(local_block(ctx, path.factors, sample))
+        step, value = path_product(ctx, path.factors, sample, symbol if len(paths) == 1 else None)
         solution.append(step)
         values.append(value)
     if len(values) > 1:

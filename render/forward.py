@@ -3,21 +3,36 @@
 from __future__ import annotations
 
 from .context import Context, symbols
+from .geometry import COMPACT_LIMIT
 from .explain import FORWARD, matrix_steps
 from .notation import activation_table, init_sentence, loss_sentences, notation_table, reduction, training_sentence, words
 from .operands import DOTS, Term, product, signed_sum
-from .regularizers import forward_layer_steps, special_layers
+from .regularizers import forward_layer_steps, given_items, special_layers
 from .records import Figure, Group, M, Math, Paragraph, Section, Step, side_by_side, text
 
 MAX_TERMS = 8  # longer receptor sums are shown with dots
+
+
+def diagram_caption(ctx: Context):
+    """What the diagram shows, exactly: whose values, where, and which cost is in the J box."""
+    w, n = words(ctx), ctx.spec.n_samples
+    cost = text("the box ", M(ctx.J), f" holds the cost of the whole batch of {n} samples, not of sample 1"
+                 if n > 1 else " holds the cost")
+    if max(ctx.spec.layers) > COMPACT_LIMIT:  # wide layers: no numbers drawn
+        return text(f"The network: {w.x}s ", M(ctx.s("x", "l", "k")), f" (circles), {w.z}s ", M(ctx.s("z", "l", "k")),
+                    " (squares) and weights (lines); wide layers are drawn as 1, 2, 3, …, n and the numbers are "
+                    "left to the HTML version's tooltips.")
+    return text(f"The network with the numbers of sample 1: each {w.x} ", M(ctx.s("x", "l", "k")),
+                f" below its circle and its backward value ", M(f"{ctx.s('delta', 'l', 'k')} = {ctx.partial(ctx.J, ctx.s('z', 'l', 'k'))}"),
+                f" under it (violet; in the HTML on request), each {w.z} ", M(ctx.s("z", "l", "k")), " above its square, "
+                "the weights before training along their lines; ", cost, ".")
 
 
 def network_section(ctx: Context) -> Section:
     spec, L = ctx.spec, ctx.spec.depth
     sizes = ", ".join(str(n) for n in spec.layers[1:])
     items = [
-        Figure("diagram", text(f"The network: {words(ctx).x}s ", M(ctx.s("x", "l", "k")), f", {words(ctx).z}s ",
-                               M(ctx.s("z", "l", "k")), " and weights, with the values of sample 1.")),
+        Figure("diagram", diagram_caption(ctx)),
         Paragraph(text(f"The network has {spec.layers[0]} input{'s' if spec.layers[0] != 1 else ''} and {L} "
                        f"layer{'s' if L != 1 else ''} of {sizes} neurons ({spec.n_parameters} parameters). "
                        f"This document uses {words(ctx).profile}:")),
@@ -38,6 +53,7 @@ def network_section(ctx: Context) -> Section:
         weights, biases = ctx.d.params[f"W{l}"], ctx.d.params[f"b{l}"]
         items += [Math(m) for m in side_by_side([f"{ctx.m('W', l)} = {ctx.matrix(weights)}",
                                                   f"{ctx.m('b', l)} = {ctx.matrix(biases, column=True)}"])]
+    items += given_items(ctx)  # dropout's masks, batch norm's eps, gamma and beta
     return Section("network", 1, "The network", tuple(items))
 
 

@@ -109,11 +109,12 @@ class Step:
     symbols: tuple = ()
     note: Text | None = None
     relation: str = "="
+    expansion: str = ""  # written between lhs and formula: the chain rule's product of partials
     kind: ClassVar[str] = "step"
 
     @property
     def latex(self) -> str:
-        return equation_chain(self.lhs, (self.formula, self.substituted, self.value), self.relation)
+        return equation_chain(self.lhs, (self.expansion, self.formula, self.substituted, self.value), self.relation)
 
 
 @dataclass(frozen=True)
@@ -128,10 +129,11 @@ class Table:
 
 @dataclass(frozen=True)
 class Figure:
-    """A picture drawn per format: "diagram" (the network) or "cost-plot" (the cost history)."""
+    """A picture drawn per format: "diagram" (the network), "cost-plot" (the cost history), "paths-W2-1-1" (a path figure)."""
 
     name: str
     caption: Text
+    marks: tuple = ()  # a path figure's highlighted elements (render/pathdiagram.py)
     kind: ClassVar[str] = "figure"
 
 
@@ -144,6 +146,15 @@ class Group:
     items: tuple
     symbols: tuple = ()
     kind: ClassVar[str] = "group"
+
+
+@dataclass(frozen=True)
+class Vanished:
+    """Gradients that are 0 for one shared reason, said in one line; `anchors` keep each parameter's link target."""
+
+    text: Text
+    anchors: tuple
+    kind: ClassVar[str] = "vanished"
 
 
 @dataclass(frozen=True)

@@ -73,8 +73,57 @@ def forward_layer_steps(ctx: Context, l: int, shown) -> list:
     return items
 
 
+def given_items(ctx: Context) -> list:
+    """What a person needs besides W and b: each dropout layer's p and masks, each batch-norm layer's eps, gamma, beta."""
+    spec, items = ctx.spec, []
+    for l in dropped_layers(spec):
+        p, how = ctx.number(spec.dropout.rate(l)), _drawn(spec, l).strip(" ()")
+        items.append(Paragraph(text(f"Inverted dropout on the outputs of layer {l} with p = ", M(ctx.num(p)),
+                                    f"; the masks of the samples ({how}; one row per sample, 1 kept, 0 dropped):")))
+        items.append(Math(rf"{ctx.m('M', l)} = {mask_matrix(ctx, spec.dropout.mask(l))}"))
+    for l in normalized_layers(spec):
+        eps = ctx.num(ctx.number(spec.batchnorm.eps))
+        items.append(Paragraph(text(f"Batch norm on the receptors of layer {l} over the batch, with ",
+                                    M(rf"\varepsilon = {eps}"), ", scale and shift:")))
+        items.append(Math(rf"\boldsymbol{{\gamma}}^{{{_sup(ctx, l)}}} = {ctx.row(ctx.d.params[f'gamma{l}'])}, \quad "
+                          rf"\boldsymbol{{\beta}}^{{{_sup(ctx, l)}}} = {ctx.row(ctx.d.params[f'beta{l}'])}"))
+    return items
+
+
 def _drawn(spec, l) -> str:
     return f" (drawn from seed {spec.dropout.seed})" if l in spec.dropout.drawn else " (as given)"
+
+
+SHOWN_STEPS = 8  # the masks of this many training steps are printed; derive --json reports every step's
+
+
+def mask_matrix(ctx: Context, mask) -> str:
+    """A 0/1 mask (rows: samples) as a matrix of the document's numbers."""
+    return ctx.matrix(np.array([[ctx.number(v) for v in row] for row in mask], dtype=object))
+
+
+def step_masks_items(ctx: Context) -> list:
+    """The drawing rule of the training steps' masks and the masks of the first steps, one matrix per layer."""
+    spec, steps = ctx.spec, ctx.d.training.steps
+    if not steps or not dropped_layers(spec):
+        return []
+    full = len(steps[0].batch) == spec.n_samples
+    first = "step 1 reuses the masks above, and each later step" if full else "each step"
+    items = [Paragraph(text(
+        f"Training draws a fresh mask at every step, as torch's nn.Dropout does at every forward pass in training "
+        f"mode: {first} takes the next draw of numpy.random.default_rng({spec.dropout.seed}), one "
+        "rng.random((samples, neurons)) >= p per layer with dropout, in layer order (after the masks of the pass "
+        "above); a mask given in the spec (x1@t2 for step 2) replaces its draw. The masks of the steps "
+        "(rows: the samples of the step):"))]
+    for record in steps[:SHOWN_STEPS]:
+        samples = ", ".join(str(int(i) + 1) for i in record.batch)
+        parts = [rf"{ctx.m('M', l)} = {mask_matrix(ctx, record.masks[f'x{l}'])}" for l in dropped_layers(spec)]
+        plural = "s" if len(record.batch) != 1 else ""
+        items.append(Math(rf"\text{{step {record.step} (sample{plural} {samples})}}: \quad " + r", \quad ".join(parts)))
+    if len(steps) > SHOWN_STEPS:
+        items.append(Paragraph(text(f"The masks of the other {len(steps) - SHOWN_STEPS} steps are in the output "
+                                    "of nnsteps derive --json (step_masks).")))
+    return items
 
 
 def backward_note(ctx: Context) -> Paragraph:
@@ -98,6 +147,8 @@ def section(ctx: Context, number: int) -> Section | None:
         items.append(Math(rf"{ctx.m('M', l)} = {ctx.matrix(records[('mask', l)])}, \qquad "
                           rf"\frac{{\partial J}}{{\partial \tilde{{\mathbf{{X}}}}^{{{_sup(ctx, l)}}}}} = "
                           rf"{ctx.matrix(ctx.d.backward.records[('da', l)])}"))
+    if len(ctx.d.training.steps) > 1 or (ctx.d.training.steps and len(ctx.d.training.steps[0].batch) < spec.n_samples):
+        items += step_masks_items(ctx)
     for l in normalized_layers(spec):
         items.append(Paragraph(text(f"Batch norm in layer {l}: batch mean and biased variance of each neuron, the "
                                     "running statistics after the training steps (torch's update with the unbiased "

@@ -14,6 +14,7 @@ from .operands import factor
 from .explain.rules import Entry
 from .explain.update import update_explainer
 from .records import Figure, Group, M, Math, Paragraph, Section, Step, Table, text
+from .regularizers import mask_matrix
 
 TITLE = "Training"
 
@@ -65,6 +66,9 @@ def _step_group(ctx: Context, t: int, explainer, entries) -> Group:
                                   + (" above." if t == 1 and len(record.batch) == spec.n_samples else
                                      ", run as above with these samples and the parameters after step "
                                      f"{t - 1}." if t > 1 else ", run as above with these samples.")))]
+    if record.masks:  # a fresh dropout mask at every step (derive/regularizers.py: the drawing rule)
+        masks = [rf"{ctx.m('M', int(key[1:]))} = {mask_matrix(ctx, mask)}" for key, mask in record.masks.items()]
+        items.append(Paragraph(text("Its dropout masks (rows: its samples): ", M(r", \quad ".join(masks)), ".")))
     coefficient = 1.0
     if record.clipping is not None:
         norm, coefficient = record.clipping.norm, record.clipping.coefficient

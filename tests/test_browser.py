@@ -156,6 +156,57 @@ def test_document_renders_offline(name, page, tmp_path):
     assert page.blocked == [], f"network requests attempted: {page.blocked}"
 
 
+def test_diagram_by_keyboard_back_link_stopped_impulses_and_deltas(page, tmp_path):
+    """Tab to a weight, Enter jumps to its derivation, the back link returns to that weight; the tooltip has the
+    text's digits; impulses stop at neurons whose output is 0; the backward values appear on request."""
+    page.goto(_render_html("tutorial", tmp_path).as_uri())
+    svg = page.locator("svg.nnsteps-diagram").first
+    hint = page.locator("svg.nnsteps-diagram + .nn-hint")
+    assert hint.count() == 1 and "Tab" in hint.inner_text() and "click" in hint.inner_text()
+    for _ in range(400):  # weights are reachable by Tab, in the page's order
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "nn-w3-2-1":
+            break
+    else:
+        pytest.fail("Tab never reached the weight w3-2-1")
+    focused = page.locator("#nn-w3-2-1 line.nn-line")
+    assert focused.evaluate("(l) => getComputedStyle(l).strokeWidth") == "3.5px"  # a visible focus
+    tip = page.locator(".nn-tooltip")
+    tip.wait_for(state="visible", timeout=2000)
+    gradient = tip.inner_text().split("= ")[-1].replace("−", "-")
+    assert gradient == "-2.77298"  # six digits, as --digits 6 (the default) prints them
+    assert gradient[1:] in page.locator("#grad-W3-2-1").inner_text()
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => ({IN_VIEW})(document.getElementById('grad-W3-2-1'))", timeout=4000)
+    assert page.evaluate("document.activeElement.className") == "nn-back"
+    assert page.locator("#grad-W3-2-1 .nn-back").count() == 1
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => ({IN_VIEW})(document.querySelector('svg.nnsteps-diagram'))", timeout=4000)
+    assert page.evaluate("document.activeElement.id") == "nn-w3-2-1"
+    # a neuron whose output is 0 receives the impulse but sends none on
+    page.evaluate("""() => { window.fired = new Set(); window.stopped = new Set();
+      new MutationObserver(ms => ms.forEach(m => { const c = m.target.classList;
+        if (c.contains('nn-neuron') && c.contains('impulse')) fired.add(m.target.id);
+        if (c.contains('nn-stopped')) stopped.add(m.target.id); }))
+      .observe(document.querySelector('svg.nnsteps-diagram'), {attributes: true, subtree: true,
+                                                               attributeFilter: ['class']}); }""")
+    page.locator("#nn-x0-1").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => window.fired.has('nn-x3-1')", timeout=15000)
+    page.wait_for_function("() => !document.querySelector('svg.nnsteps-diagram').classList.contains('animating')",
+                           timeout=15000)
+    assert sorted(page.evaluate("Array.from(window.fired)")) == ["nn-x0-1", "nn-x1-2", "nn-x2-2", "nn-x3-1"]
+    assert sorted(page.evaluate("Array.from(window.stopped)")) == ["nn-x1-1", "nn-x1-3", "nn-x2-1"]
+    # the backward values, on request
+    delta = svg.locator(".nn-delta").first
+    assert not delta.is_visible()
+    toggle = page.locator(".nn-toggle")
+    toggle.click()
+    assert delta.is_visible() and toggle.get_attribute("aria-pressed") == "true"
+    assert "δ = −7.91" in svg.locator(".nn-delta").all_text_contents()
+    assert not page.errors, page.errors
+
+
 def test_descent_draws_its_contour_plot(page, tmp_path):
     """The built-in --compare example: the contour plot is laid out, with every rule's path inside its frame."""
     page.goto(_render_html("descent", tmp_path).as_uri())

@@ -8,7 +8,7 @@ import pytest
 
 from nnsteps.derive.derivation import derive
 from nnsteps.derive.errors import SpecError
-from nnsteps.render import diagram
+from nnsteps.render import diagram, geometry
 from nnsteps.render.diagram import TIKZ_LIBRARIES, diagram_script, layout, network_svg, network_tikz
 from nnsteps.spec import builtin_names, load_spec, spec_from_mapping
 
@@ -54,11 +54,26 @@ def test_tutorial_svg_structure_labels_and_values(tutorial):
     neuron = root.find(f".//{SVG}g[@id='nn-x1-2']")
     assert _text(neuron.find(SVG + "title")) == "x⁽¹⁾₂ = 0.818"  # plain Unicode where markup is not allowed
     assert _text(neuron.find(SVG + "text")) == "x(1)2"  # tspans: x, superscript (1), subscript 2
-    # gradient on hover: a <title> for readers without JS, data-grad for the styled tooltip
+    # gradient on hover: a <title> for readers without JS, which the script turns into the styled tooltip
     w3 = root.find(f".//{SVG}g[@data-param='W3[2,1]']")
     grad = diagram._num(tutorial.backward.gradients["W3"][1][0])
-    assert w3.get("data-grad") == f"∂J/∂w⁽³⁾₂,₁ = {grad}" and grad in _text(w3.find(SVG + "title"))
+    assert _text(w3.find(SVG + "title")) == f"w⁽³⁾₂,₁ = 0.07; ∂J/∂w⁽³⁾₂,₁ = {grad}"
     assert root.get("data-vector") == ""
+    # every element is reachable by keyboard; neurons carry their value (0 stops the impulses)
+    for g in root.iter(SVG + "g"):
+        if "nn-el" in (g.get("class") or ""):
+            assert g.get("tabindex") == "0", g.get("id")
+    assert float(root.find(f".//{SVG}g[@id='nn-x1-1']").get("data-value")) == 0.0
+
+
+def test_titles_carry_the_documents_precision_and_the_deltas(tutorial):
+    root = ET.fromstring(network_svg(tutorial, digits=6))
+    w3 = root.find(f".//{SVG}g[@data-param='W3[2,1]']")
+    assert _text(w3.find(SVG + "title")).endswith("= −2.77298")  # the text's 6 digits, not the drawing's 4
+    receptor = _text(root.find(f".//{SVG}g[@id='nn-z2-2']/{SVG}title"))
+    assert receptor == "z⁽²⁾₂ = 0.02454; bias 0; δ⁽²⁾₂ = −7.90988"
+    deltas = [_text(t) for t in root.iter(SVG + "text") if "nn-delta" in (t.get("class") or "")]
+    assert len(deltas) == 6 and "δ = −7.91" in deltas  # one per receptor, hidden until asked for
 
 
 def test_svg_is_deterministic_and_sample_aware():
@@ -82,10 +97,10 @@ def test_geometry_labels_do_not_overlap(tutorial):
     assert [len(row) for row in lay.nodes] == [2, 3, 2, 1]
     labels = [e.label for e in lay.edges]
     assert all(label is not None for label in labels)
-    boxes = [diagram._box(t.x, t.y, diagram.LW, diagram.LH, t.angle) for t in labels]
+    boxes = [geometry._box(t.x, t.y, geometry.LW, geometry.LH, t.angle) for t in labels]
     for a in range(len(boxes)):
         for b in range(a + 1, len(boxes)):
-            assert not diagram._overlap(boxes[a], boxes[b]), (lay.edges[a], lay.edges[b])
+            assert not geometry._overlap(boxes[a], boxes[b]), (lay.edges[a], lay.edges[b])
     for e in lay.edges:  # every line runs left to right, from a circle rim to its receptor square
         assert e.x1 < e.x2 and e.label and min(e.x1, e.x2) < e.label.x < max(e.x1, e.x2)
 

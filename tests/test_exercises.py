@@ -90,7 +90,7 @@ def test_files_are_deterministic_for_a_seed(spec_file, tmp_path):
     assert (tmp_path / "a/teacher/v001/spec.toml").read_text() != (tmp_path / "a/teacher/v002/spec.toml").read_text()
 
 
-@pytest.mark.parametrize("network", ["tutorial", "xor-softmax", "chain", "SPEC"])
+@pytest.mark.parametrize("network", ["tutorial", "xor-softmax", "chain", "SPEC", "dropout", "batchnorm"])
 def test_each_key_passes_check_and_a_perturbed_key_fails(network, spec_file, tmp_path, capsys):
     source = spec_file if network == "SPEC" else network
     out = tmp_path / "out"

@@ -301,6 +301,11 @@ def _issue13_name(text) -> bool:
         re.match(r"^(gnorm|clip|[a-z]+_[Wb])", compact))
 
 
+def _issue14_pattern(text) -> bool:
+    """An ask pattern of issue 14's per-sample kinds (the old grammar did not know them, so added no @1)."""
+    return bool(re.match(r"^(mask|a|da|zhat|u|du)\d", str(text).replace(" ", "")))
+
+
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(_TEXT, _name_like(), st.sampled_from(_VALID)), st.sampled_from([TUTORIAL, MANY_SAMPLES]))
 @example("W2[1,2]@after", TUTORIAL)
@@ -315,7 +320,8 @@ def test_the_same_answer_as_the_grammars_it_replaced(text, spec):
     if new != old and _issue13_name(text):
         return
     assert new == old
-    assert ask_pattern(text).pattern == _old_pattern(text).pattern
+    if not _issue14_pattern(text):
+        assert ask_pattern(text).pattern == _old_pattern(text).pattern
     old = _old_symbol_ref(text)
     if old is not None and len(old.indices) != GRAMMAR.by_symbol[old.kind].arity:
         old = None  # the old reader took x1_2_3 for a neuron; no such symbol exists, and the table knows the arity

@@ -49,6 +49,15 @@ def with_changes(*changes) -> dict:
     ((("dropout.masks", {"x1": [[1, 0, 2], [0, 1, 1]]}),), "dropout.masks.x1[1]", "0 (dropped) or 1"),
     ((("dropout.masks", {"x2": [[1, 0], [0, 1]], "x1": [[1, 0, 1], [0, 1, 1]]}),), "dropout.masks.x2", "no dropout"),
     ((("dropout.masks", {"h1": []}),), "dropout.masks.h1", "unknown field"),
+    ((("dropout.masks", {"x1@s2": []}),), "dropout.masks.x1@s2", "x1@t2"),
+    ((("steps", 2), ("dropout.masks.x1@t3", [[1, 0, 1], [0, 1, 1]])), "dropout.masks.x1@t3", "not a training step 1..2"),
+    ((("steps", 2), ("dropout.masks.x1@t1", [[1, 0, 1], [0, 1, 1]])), "dropout.masks.x1@t1", "give its mask as x1"),
+    ((("steps", 2), ("dropout.masks.x1@t2", [[1, 0, 1]])), "dropout.masks.x1@t2", "needs 2 rows"),
+    ((("steps", 2), ("dropout.masks.x1@t2", [[1, 0], [1, 1]])), "dropout.masks.x1@t2", "of 3 entries"),
+    ((("steps", 2), ("dropout.masks.x1@t2", [[1, 0, 1], [3, 1, 1]])), "dropout.masks.x1@t2[2]", "0 (dropped) or 1"),
+    ((("steps", 2), ("dropout.masks.x2@t2", [[1, 0], [0, 1]])), "dropout.masks.x2@t2", "no dropout"),
+    ((("steps", 2), ("batch_size", 1), ("dropout.masks.x1@t2", [[1, 0, 1], [0, 1, 1]]), *NO_BATCHNORM),
+     "dropout.masks.x1@t2", "needs 1 row (one per sample of the step's batch)"),
     ((("dropout.seed", -1),), "dropout.seed", "at least 0"),
     ((("dropout.rate", 0.5),), "dropout.rate", "unknown field"),
     ((("batchnorm.layers", [1, 4]),), "batchnorm.layers[1]", "from 1 to 3"),
@@ -64,13 +73,10 @@ def test_bad_tables_name_their_field(changes, field, message):
     assert error.value.field == field and message in str(error.value) and "\n" not in str(error.value)
 
 
-def test_batchnorm_refuses_exact_numbers_and_dropout_mini_batches():
+def test_batchnorm_refuses_exact_numbers():
     with pytest.raises(UnsupportedError, match="exact") as error:
         spec_from_mapping(with_changes(("numbers", "exact")))
     assert error.value.field == "batchnorm"
-    with pytest.raises(UnsupportedError) as error:
-        spec_from_mapping(with_changes(("batch_size", 1), *NO_BATCHNORM))
-    assert error.value.field == "dropout"
 
 
 def test_cli_error_is_one_line_with_exit_code_2(tmp_path):

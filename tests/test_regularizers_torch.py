@@ -35,7 +35,7 @@ def random_mapping(seed: int) -> dict:
     activations = [str(rng.choice(ACTIVATIONS)) for _ in range(depth)]
     normalized = sorted({int(l) for l in rng.integers(1, depth + 1, size=int(rng.integers(1, depth + 1)))})
     dropped = [float(rng.choice([0.0, 0.25, 0.5])) for _ in range(depth - 1)]
-    mini = not any(dropped) and rng.random() < 0.5  # mini-batches with batch norm alone (masks are per sample)
+    mini = rng.random() < 0.5
     parameters = {}
     for l in range(1, depth + 1):
         parameters[f"W{l}"] = rng.normal(0, 0.8, (layers[l - 1], layers[l])).round(6).tolist()
@@ -70,7 +70,7 @@ class TorchNet:
             norm.train()
             self.norms[l] = norm
 
-    def loss(self, rows):
+    def loss(self, rows, masks=None):
         torch, spec = self.torch, self.spec
         x = torch.tensor(np.asarray(spec.X, dtype=float)[rows])
         y = torch.tensor(np.asarray(spec.Y, dtype=float)[rows])
@@ -83,19 +83,20 @@ class TorchNet:
             name = TORCH_ACTIVATIONS[spec.activations[l - 1]]
             x = getattr(torch, name)(z) if name else z
             if spec.dropout and l in spec.dropout.layers():
-                mask = torch.tensor(np.asarray(spec.dropout.mask(l), dtype=float)[rows])
+                mask = torch.tensor(np.asarray(spec.dropout.mask(l), dtype=float)[rows] if masks is None
+                                    else np.asarray(masks[f"x{l}"], dtype=float))
                 x = x * mask / (1 - float(spec.dropout.rate(l)))  # nn.Dropout in training mode, with this mask
         losses = 0.5 * ((x - y) ** 2).sum(dim=1)
         return losses.mean() if spec.reduction == "mean" else losses.sum()
 
-    def gradients(self, rows):
+    def gradients(self, rows, masks=None):
         for p in self.params.values():
             p.grad = None
-        self.loss(rows).backward()
+        self.loss(rows, masks).backward()
         return {k: p.grad.numpy().copy() for k, p in self.params.items()}
 
-    def step(self, rows, rate):
-        grads = self.gradients(rows)
+    def step(self, rows, rate, masks=None):
+        grads = self.gradients(rows, masks)
         with self.torch.no_grad():
             for k, p in self.params.items():
                 p -= rate * self.torch.tensor(grads[k])
@@ -117,8 +118,8 @@ def test_gradients_steps_and_running_statistics_match_torch(torch, seed):
     model = TorchNet(torch, spec, d.params)  # fresh running statistics
     from nnsteps.derive.training import batches
 
-    for rows in batches(n, spec.batch_size, spec.steps):
-        model.step(rows, float(spec.learning_rate))
+    for rows, record in zip(batches(n, spec.batch_size, spec.steps), d.training.steps):
+        model.step(rows, float(spec.learning_rate), record.masks)  # a fresh mask per step (tests/test_dropout_steps_torch.py)
     for name, value in model.params.items():
         np.testing.assert_allclose(d.training.trajectory[-1][name], value.detach().numpy(), rtol=0, atol=1e-10,
                                    err_msg=name)

@@ -42,7 +42,8 @@ def test_key_numbers_in_every_format(tutorial_docs):
 
 
 def test_files_of_the_default_formats(tutorial_docs):
-    assert set(tutorial_docs) == {"tutorial.html", "tutorial.tex", "tutorial.md", "tutorial-diagram.svg"}
+    paths = {f"tutorial-paths-{p}.svg" for p in ("W2-2-2", "b2-2", "W1-1-2", "W1-2-2", "b1-2")}  # 001's path figures
+    assert set(tutorial_docs) == {"tutorial.html", "tutorial.tex", "tutorial.md", "tutorial-diagram.svg"} | paths
     assert tutorial_docs["tutorial-diagram.svg"].lstrip().startswith("<svg")
     assert "](tutorial-diagram.svg)" in tutorial_docs["tutorial.md"]
 
@@ -180,7 +181,8 @@ def test_several_steps_draw_the_cost_history():
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="cost-plot"' in docs["tanh-sigmoid.html"]
     assert "](tanh-sigmoid-cost.svg)" in docs["tanh-sigmoid.md"]
     assert docs["tanh-sigmoid-cost.svg"].count("<circle") == 6
-    assert docs["tanh-sigmoid.tex"].count(r"\begin{tikzpicture}") == 2
+    # the diagram, the cost plot and one path figure per worked hidden-layer gradient (6)
+    assert docs["tanh-sigmoid.tex"].count(r"\begin{tikzpicture}") == 2 + 6
 
 
 def test_solutions_collapsed_in_html_and_at_the_end_elsewhere(tutorial_docs):
@@ -214,7 +216,8 @@ def test_bad_options_name_the_flag(tutorial):
 
 def test_render_writes_atomically(tmp_path):
     written = render("chain", tmp_path, RenderOptions(formats=("md", "html")))
-    assert sorted(p.name for p in written) == ["chain-diagram.svg", "chain.html", "chain.md"]
+    assert sorted(p.name for p in written) == ["chain-diagram.svg", "chain-paths-W1-1-1.svg", "chain-paths-b1-1.svg",
+                                               "chain.html", "chain.md"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
     before = (tmp_path / "chain.md").read_bytes()
     broken = tmp_path / "templates" / "md"

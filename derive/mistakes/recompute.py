@@ -177,9 +177,9 @@ class HandKernels:
         return row.row.numpy_gradient(outputs, Y, self.spec)
 
 
-def _pass(recipe: Recipe, kernels: HandKernels, params, X, Y, put=None) -> passes.ArrayRun:
-    """Forward pass, cost and backward pass of the recipe's rows."""
-    run = passes.ArrayRun(kernels, params, Y, put)
+def _pass(recipe: Recipe, kernels: HandKernels, params, X, Y, put=None, masks=None) -> passes.ArrayRun:
+    """Forward pass, cost and backward pass of the recipe's rows (with a training step's dropout masks if given)."""
+    run = passes.ArrayRun(kernels, params, Y, put, masks)
     with np.errstate(all="ignore"):
         outputs = passes.forward(recipe.rows, run, X.copy())
         passes.cost(recipe.rows, run, outputs)
@@ -214,8 +214,8 @@ def recompute(problem: Problem, rewrite: Optional[Rewrite] = None, overrides: Op
 
     given = [grads] if first else []
 
-    def step_gradients(p, X, Y_batch):
-        return given.pop() if given else _gradients(_pass(recipe, kernels, p, X, Y_batch))
+    def step_gradients(p, X, Y_batch, masks=None):
+        return given.pop() if given else _gradients(_pass(recipe, kernels, p, X, Y_batch, masks=masks))
 
     after, records = dict(params), []
     with np.errstate(all="ignore"):

@@ -1,4 +1,5 @@
-/* nnsteps network diagram: neuron click -> impulses, weight click -> chain-rule paths, hover -> gradient. */
+/* nnsteps network diagram: neuron click -> impulses, weight click -> chain-rule paths, hover or focus -> values.
+   Every element is reachable by Tab; Enter or Space acts as a click. */
 (function () {
   "use strict";
   var SVGNS = "http://www.w3.org/2000/svg";
@@ -61,8 +62,19 @@
         var receptor = byId(svg, to.replace("nn-x", "nn-z")) || byId(svg, to);
         impulse(lineOf(edge), receptor);
         started();
-        setTimeout(function () { finished(); fire(to, fired); }, RELAY_MS);
+        setTimeout(function () { finished(); relay(to, fired); }, RELAY_MS);
       });
+    }
+
+    // A neuron whose output is 0 (ReLU off, dropped) sends nothing on: the impulse stops there.
+    function relay(neuronId, fired) {
+      var node = byId(svg, neuronId);
+      if (node && parseFloat(node.getAttribute("data-value")) === 0) {
+        node.classList.add("nn-stopped");
+        setTimeout(function () { node.classList.remove("nn-stopped"); }, TRAVEL_MS);
+        return;
+      }
+      fire(neuronId, fired);
     }
 
     function clearPaths() {
@@ -102,8 +114,28 @@
       return ids;
     }
 
+    // After a jump, a link under the target's heading leads back to the weight in the diagram.
+    function backLink(target, weight) {
+      var box = target.tagName.toLowerCase() === "span" ? target.parentNode : target;
+      var link = box.querySelector(".nn-back");
+      if (!link) {
+        link = document.createElement("a");
+        link.className = "nn-back";
+        link.textContent = "\u2191 back to the diagram";
+        var heading = box.querySelector("h1, h2, h3, h4, h5, h6");
+        if (heading) { heading.insertAdjacentElement("afterend", link); } else { box.appendChild(link); }
+      }
+      link.href = "#" + (svg.id || "");
+      link.onclick = function (ev) {
+        ev.preventDefault();
+        svg.scrollIntoView({ block: "center" });
+        weight.focus({ preventScroll: true });
+      };
+      return link;
+    }
+
     // Light the chain-rule paths from J to this weight, dim the rest, scroll to its derivation.
-    function showPaths(weight) {
+    function showPaths(weight, byKey) {
       var wasOn = weight.classList.contains("highlight");
       clearPaths();
       if (wasOn) { return; }
@@ -116,56 +148,91 @@
       var target = m && document.getElementById("grad-W" + m[1] + "-" + m[2] + "-" + m[3]);
       if (target) {
         var reduce = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-        target.scrollIntoView({ behavior: reduce ? "auto" : "smooth", block: "center" });
+        var link = backLink(target, weight);
+        target.scrollIntoView({ behavior: reduce || byKey ? "auto" : "smooth", block: "center" });
         target.classList.add("nn-focus");
         setTimeout(function () { target.classList.remove("nn-focus"); }, 1500);
+        if (byKey) { link.focus({ preventScroll: true }); }  // the keyboard user can go straight back
       }
     }
 
-    function showTip(weight, ev) {
+    // The styled tooltip: the element's title (moved to aria-label), one fact per line, at the text's precision.
+    function showTip(el, x, y) {
       if (!tip) {
         tip = document.createElement("div");
         tip.className = "nn-tooltip";
         tip.setAttribute("role", "tooltip");
         document.body.appendChild(tip);
       }
-      tip.textContent = weight.getAttribute("data-label") + "\n" + weight.getAttribute("data-grad");
+      tip.textContent = (el.getAttribute("aria-label") || "").split("; ").join("\n");
       tip.style.display = "block";
-      tip.style.left = (ev.clientX + 14) + "px";
-      tip.style.top = (ev.clientY + 14) + "px";
+      tip.style.left = (x + 14) + "px";
+      tip.style.top = (y + 14) + "px";
     }
 
     function hideTip() { if (tip) { tip.style.display = "none"; } }
 
     // Titles would double the styled tooltip: keep them for no-JS readers only.
-    Array.prototype.forEach.call(svg.querySelectorAll(".nn-weight"), function (w) {
-      var title = w.querySelector("title");
-      if (title) { w.setAttribute("aria-label", title.textContent); title.remove(); }
-      w.addEventListener("mousemove", function (ev) { showTip(w, ev); });
-      w.addEventListener("mouseleave", hideTip);
+    Array.prototype.forEach.call(svg.querySelectorAll(".nn-el[tabindex]"), function (el) {
+      var title = el.querySelector("title");
+      if (title) { el.setAttribute("aria-label", title.textContent); title.remove(); }
+      el.setAttribute("role", "button");
+      el.addEventListener("mousemove", function (ev) { showTip(el, ev.clientX, ev.clientY); });
+      el.addEventListener("mouseleave", hideTip);
+      el.addEventListener("focus", function () {
+        var box = el.getBoundingClientRect();
+        showTip(el, box.left + box.width / 2, box.top + box.height / 2);
+      });
+      el.addEventListener("blur", hideTip);
     });
+
+    function act(el, byKey) {
+      if (el.classList.contains("nn-weight")) { showPaths(el, byKey); return; }
+      if (!el.hasAttribute("data-layer")) { return; }  // the cost box only has its tooltip
+      fire("nn-x" + el.getAttribute("data-layer") + "-" + el.getAttribute("data-index"), {});
+    }
 
     svg.addEventListener("click", function (ev) {
       var el = ev.target.closest ? ev.target.closest(".nn-weight, .nn-neuron, .nn-receptor") : null;
       if (!el || !svg.contains(el)) { clearPaths(); return; }
-      if (el.classList.contains("nn-weight")) { showPaths(el); return; }
-      var id = "nn-x" + el.getAttribute("data-layer") + "-" + el.getAttribute("data-index");
-      fire(id, {});
+      act(el, false);
     });
     document.addEventListener("keydown", function (ev) { if (ev.key === "Escape") { clearPaths(); hideTip(); } });
     svg.addEventListener("keydown", function (ev) {
       var el = ev.target;
-      if ((ev.key === "Enter" || ev.key === " ") && el.classList && el.classList.contains("nn-neuron")) {
+      if ((ev.key === "Enter" || ev.key === " ") && el.classList && el.classList.contains("nn-el")) {
         ev.preventDefault();
-        fire(el.id, {});
+        act(el, true);
       }
     });
+    controls(svg);
+  }
+
+  // Under the diagram: the hint that says what can be done, and the toggle for the backward values.
+  function controls(svg) {
+    var bar = document.createElement("p");
+    bar.className = "nn-hint";
+    var toggle = document.createElement("button");
+    toggle.type = "button";
+    toggle.className = "nn-toggle";
+    toggle.setAttribute("aria-pressed", "false");
+    toggle.textContent = "Show backward values \u03b4";
+    toggle.addEventListener("click", function () {
+      var on = svg.classList.toggle("nn-show-delta");
+      toggle.setAttribute("aria-pressed", on ? "true" : "false");
+      toggle.textContent = (on ? "Hide" : "Show") + " backward values \u03b4";
+    });
+    bar.appendChild(document.createTextNode("Hover or click a neuron or weight (or Tab to it, then Enter): a neuron " +
+      "fires impulses forward, a weight lights its chain-rule paths and links to its derivation. "));
+    if (svg.querySelector(".nn-delta")) { bar.appendChild(toggle); }
+    svg.insertAdjacentElement("afterend", bar);
   }
 
   function init() {
-    Array.prototype.forEach.call(document.querySelectorAll("svg.nnsteps-diagram"), function (svg) {
+    Array.prototype.forEach.call(document.querySelectorAll("svg.nnsteps-diagram"), function (svg, n) {
       if (svg.getAttribute("data-nn-ready")) { return; }
       svg.setAttribute("data-nn-ready", "1");
+      if (!svg.id) { svg.id = "nn-diagram" + (n ? "-" + n : ""); }
       setup(svg);
     });
   }
