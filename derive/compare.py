@@ -11,7 +11,7 @@ from fractions import Fraction
 
 from .errors import SpecError
 from .netspec import OptimizerSpec
-from .optim import build_rule
+from .optim import RULES, build_rule, rule_class
 from .training import train_steps
 
 ALIASES = {"momentum": ("sgd", (("momentum", Fraction(9, 10)),)),
@@ -55,23 +55,34 @@ class Curve:
 
     label: str
     history: tuple
+    path: tuple = ()  # with exactly two trained entries: their values (p, q) before each step and after the last
 
 
 def compare(derivation, text: str) -> tuple[Curve, ...]:
     """The cost curve of each rule on the derivation's network, data, learning rate, batches, clipping and L2."""
     import numpy as np
 
+    from .landscape import trained_entries
+
     compiled, curves = derivation.compiled, []
+    entries = trained_entries(derivation.spec, derivation.params)
+    where = lambda params: tuple(float(params[name][index]) for name, index in entries)  # noqa: E731
+    planar = len(entries) == 2
     for label, optimizer in parse_rules(text):
-        try:
-            spec = replace(derivation.spec, optimizer=optimizer)  # validated like a spec's [optimizer] table
+        # exact numbers where the rule keeps them (sgd); a rule with a square root is compared in float64
+        exact = derivation.exact and not rule_class(optimizer.name).ROOT if optimizer.name in RULES else False
+        try:  # validated like a spec's [optimizer] table
+            spec = replace(derivation.spec, optimizer=optimizer, **({} if exact else {"numbers": "float"}))
         except SpecError as error:
             raise SpecError("--compare", f"{label}: {error.field}: {error.message}") from None
-        params = dict(derivation.params)
-        X, Y = derivation.X, derivation.Y
-        history = [float(compiled.cost(params, X, Y))]
+        params, X, Y, gradients = dict(derivation.params), derivation.X, derivation.Y, compiled.gradients
+        if derivation.exact and not exact:  # the exported float64 gradients (derive/codegen.py)
+            params = {name: np.asarray(value, dtype=float) for name, value in params.items()}
+            X, Y, gradients = np.asarray(X, dtype=float), np.asarray(Y, dtype=float), derivation.gradient_function()
+        history, path = [float(compiled.cost(params, X, Y))], [where(params)] if planar else []
         with np.errstate(all="ignore"):
-            for record in train_steps(compiled.gradients, build_rule(spec, derivation.exact), params, X, Y, spec):
+            for record in train_steps(gradients, build_rule(spec, exact), params, X, Y, spec):
                 history.append(float(compiled.cost(record.params, X, Y)))
-        curves.append(Curve(label, tuple(history)))
+                path += [where(record.params)] if planar else []
+        curves.append(Curve(label, tuple(history), tuple(path)))
     return tuple(curves)

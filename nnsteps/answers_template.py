@@ -15,6 +15,8 @@ WORDS = {
     "db": "batch gradient of the bias of neuron {k} in layer {l}",
     "W": "weight from neuron {i} of layer {p} to neuron {k} of layer {l}",
     "b": "bias of neuron {k} in layer {l}",
+    "gnorm": "global 2-norm of the gradient before clipping",
+    "clip": "clip coefficient min(1, max_grad_norm / (norm + 1e-6))",
     "mask": "dropout mask of neuron {k} in layer {l} (1 kept, 0 dropped)",
     "a": "output of neuron {k} in layer {l} before dropout",
     "da": "derivative of the cost by the output of neuron {k} in layer {l} before dropout",
@@ -35,10 +37,18 @@ def describe(q, spec) -> str:
     k = q.indices[-1] if q.indices else None
     i = q.indices[0] if len(q.indices) > 1 else None
     layer = q.layer if q.layer is not None else spec.depth
-    words = WORDS[q.kind].format(k=k, i=i, l=layer, p=(layer or 1) - 1)
+    state, _, of = q.kind.partition("_")
+    if of:  # an optimizer state of a parameter entry: m_W2[1,1]@t1
+        from .derive.names import OPTIMIZER_STATES
+
+        words = f"{OPTIMIZER_STATES[state]} of the " + WORDS[of].format(k=k, i=i, l=layer, p=(layer or 1) - 1)
+    else:
+        words = WORDS[q.kind].format(k=k, i=i, l=layer, p=(layer or 1) - 1)
+    if q.step is not None:
+        words += f", on step {q.step}'s batch" if q.kind in ("dW", "db") else f", step {q.step}"
     if q.kind == "J":
         words = "batch cost" if q.sample is None else f"cost of sample {q.sample}"
-    elif q.kind in ("W", "b", "gamma", "beta"):
+    elif q.kind in ("W", "b", "gamma", "beta") and q.step is None:
         words += ", after the update" if q.after else ", given"
     if q.sample is not None and spec.n_samples > 1 and q.kind != "J":
         words += f", sample {q.sample}"

@@ -229,18 +229,34 @@ def _masks(rng, spec):
 
 
 def draw_variant(spec, exercise: ExerciseSpec, seed: int, variant: int):
-    """Variant `variant` of the spec: new nice numbers (and dropout masks) from numpy default_rng([seed, variant])."""
+    """Variant `variant` of the spec: new nice numbers (and dropout masks) from numpy default_rng([seed, variant]);
+    when the exercise asks for training-step answers that can be short decimals (nnsteps/step_numbers.py), the first
+    nice draw that makes them at most SHORT_DIGITS significant digits, else the shortest of STATE_TRIES nice draws."""
     import numpy as np
+
+    from .step_numbers import SHORT_DIGITS, STATE_TRIES, longest_answer, split_steps
 
     rng = np.random.default_rng([seed, variant])
     base = spec.title or spec.name
+    short = split_steps(spec, questions(spec, exercise))[0] if spec.steps else ()
+    best, searched = None, 0
     for _ in range(MAX_TRIES):
         weights, biases, X, Y = _draw(rng, spec, exercise)
         candidate = dataclasses.replace(
             spec, weights=weights, biases=biases, X=X, Y=Y, name=f"{spec.name}-v{variant:03d}",
             title=f"{exercise.title or base}, variant {variant}", init=None, exercise=None, dropout=_masks(rng, spec))
-        if is_nice(candidate, exercise):
+        if not is_nice(candidate, exercise):
+            continue
+        if not short:
             return candidate
+        digits, searched = longest_answer(candidate, short), searched + 1
+        if digits <= SHORT_DIGITS:
+            return candidate
+        best = (digits, candidate) if best is None or digits < best[0] else best
+        if searched >= STATE_TRIES:
+            break
+    if best is not None:
+        return best[1]
     raise NumericalError("exercise", f"no draw in {MAX_TRIES} tries avoids ReLU kinks within {float(exercise.margin)}, "
                          "dead layers and saturation; widen the ranges or lower the margin")
 
@@ -350,12 +366,24 @@ def quantity_tex(ctx, q) -> tuple[str, str]:
         return (ctx.J, "batch cost") if q.sample is None else (f"{ctx.J}_{{{q.sample}}}", f"cost of sample {q.sample}")
     if q.kind in REGULARIZER_TEX:  # dropout and batch norm: no SymPy symbols, their letters
         return _regularizer_tex(ctx, q, k, sample)
-    symbol = net.w(q.layer, *q.indices) if q.kind in ("W", "dW") else net.b(q.layer, k)
+    if q.kind in STEP_TEX:  # the gradient norm and clip coefficient of step t
+        return STEP_TEX[q.kind].format(t=q.step), f"step {q.step}"
+    state, _, of = q.kind.partition("_")
+    symbol = net.w(q.layer, *q.indices) if (of or q.kind).endswith("W") else net.b(q.layer, k)
+    if of:  # an optimizer state of one parameter entry after step t, as the Training section writes it
+        return rf"{STATE_TEX[state].format(t=q.step)}\left[{ctx.tex(symbol)}\right]", f"after step {q.step}"
     if q.kind in ("dW", "db"):
-        return ctx.partial(ctx.J, symbol), "batch gradient"
+        return ctx.partial(ctx.J, symbol), "batch gradient" if q.step is None else f"step {q.step}'s batch gradient"
+    if q.step is not None:
+        return ctx.tex(symbol), f"after step {q.step}"
     steps = len(ctx.d.training.steps)  # early stopping may end before spec.steps
     return ctx.tex(symbol), (f"after {steps} update{'s' if steps != 1 else ''}" if q.after else "given")
 
+
+# an optimizer state (derive/names.OPTIMIZER_STATES) after step t, in the letters of render/explain/rules.py
+STATE_TEX = {"buf": "b_{{{t}}}", "sum": "s_{{{t}}}", "v": "v_{{{t}}}", "gavg": r"\bar g_{{{t}}}", "m": "m_{{{t}}}",
+             "vmax": r"v^{{\max}}_{{{t}}}", "mhat": r"\hat m_{{{t}}}", "vhat": r"\hat v_{{{t}}}"}
+STEP_TEX = {"gnorm": r"\lVert g_{{{t}}} \rVert", "clip": "c_{{{t}}}"}
 
 # kind -> (letter, whether a gradient dJ/d of it, words): dropout's mask and pre-dropout neuron, batch norm's pieces
 REGULARIZER_TEX = {

@@ -56,6 +56,19 @@ def _figures(derivation: Derivation, example, notation: str, digits: int = 6) ->
     return {"svg": svg, "tikz": tikz, "static-diagram": static}
 
 
+def _contour_figures(derivation: Derivation, curves, notation: str) -> dict:
+    """With exactly two trained entries: the cost's contour plot with every rule's path, per drawing language."""
+    if not curves[0].path:
+        return {}
+    from .derive.landscape import landscape
+    from .render.contour_plot import axis_names, contour_plot_svg, contour_plot_tikz
+
+    lattice = landscape(derivation, [curve.path for curve in curves])
+    names = axis_names(lattice.entries, notation)
+    return {"svg": contour_plot_svg(lattice, curves, [plain for plain, _ in names]),
+            "tikz": contour_plot_tikz(lattice, curves, [tex for _, tex in names])}
+
+
 def documents(derivation: Derivation, options: RenderOptions = RenderOptions()) -> dict[str, str]:
     """File name -> text of every requested text format (pdf needs the tex source, so it brings it along)."""
     from .render.diagram import diagram_script
@@ -91,6 +104,8 @@ def documents(derivation: Derivation, options: RenderOptions = RenderOptions()) 
         cost = PROFILES[options.notation].cost
         figures["svg"]["compare-plot"] = compare_plot_svg(curves, cost=cost)
         figures["tikz"]["compare-plot"] = compare_plot_tikz(curves, cost=cost)
+        for language, drawn in _contour_figures(derivation, curves, options.notation).items():
+            figures[language]["contour-plot"] = drawn
     stem, out = file_stem(derivation.spec.name), {}
     if "html" in options.formats:
         env = environment("html", options.templates)
@@ -126,8 +141,22 @@ def compile_pdf(tex_name: str, tex_source: str) -> bytes:
         return pdf.read_bytes()
 
 
+def example_options(source, options: RenderOptions) -> RenderOptions:
+    """The options with a built-in example's own defaults (nnsteps/examples/__init__.py) where none was given."""
+    from dataclasses import replace
+
+    from .examples import COMPARE
+    from .spec import builtin_names
+
+    named = isinstance(source, str) and not Path(source).is_file() and source in builtin_names()
+    if named and options.compare is None and source in COMPARE:
+        return replace(options, compare=COMPARE[source])
+    return options
+
+
 def render_files(source, options: RenderOptions = RenderOptions()) -> dict[str, str | bytes]:
     """Spec (file, built-in name or NetworkSpec) -> derivation -> file name: content of every document, in name order."""
+    options = example_options(source, options)
     spec = load_spec(source) if source is None or isinstance(source, (str, Path)) else source
     derivation = derive(spec)
     texts = documents(derivation, options)

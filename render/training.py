@@ -154,4 +154,9 @@ def side_by_side_rules(ctx: Context, section: Section, curves) -> Section:
                             "trained by each of these update rules (torch's defaults unless overridden):")),
              Table((text("Rule"), text("Cost before"), text("Cost after")), rows, "lrr"),
              Figure("compare-plot", text("The cost after each step, one curve per update rule.")))
+    if curves[0].path:  # exactly two trained entries: their plane, with the cost's contour lines
+        items += (Paragraph(text("Only two numbers train here, so each rule's path can be drawn in their plane, over "
+                                 "the contour lines of ", M(ctx.J), " (grey; each line joins points of equal cost). "
+                                 "The large dot is the start, each small dot the parameters after one more step.")),
+                  Figure("contour-plot", text("Contour lines of the cost and the path of each update rule.")))
     return replace(section, items=section.items + items)

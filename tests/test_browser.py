@@ -205,3 +205,22 @@ def test_diagram_by_keyboard_back_link_stopped_impulses_and_deltas(page, tmp_pat
     assert delta.is_visible() and toggle.get_attribute("aria-pressed") == "true"
     assert "δ = −7.91" in svg.locator(".nn-delta").all_text_contents()
     assert not page.errors, page.errors
+
+
+def test_descent_draws_its_contour_plot(page, tmp_path):
+    """The built-in --compare example: the contour plot is laid out, with every rule's path inside its frame."""
+    page.goto(_render_html("descent", tmp_path).as_uri())
+    page.wait_for_load_state("load")
+    plot = page.locator("figure.contour-plot svg.contour-plot")
+    assert plot.count() == 1
+    box = plot.bounding_box()
+    assert box["width"] > 300 and box["height"] > 250
+    box_of = "(b => ({x: b.x, y: b.y, width: b.width, height: b.height}))"
+    frame = page.evaluate(f"() => {box_of}(document.querySelector('svg.contour-plot rect').getBBox())")
+    paths = page.evaluate("() => [...document.querySelectorAll('svg.contour-plot polyline[stroke-width=\"2\"]')]"
+                          f".map(p => {box_of}(p.getBBox()))")
+    assert len(paths) == 3
+    for b in paths:
+        assert frame["x"] <= b["x"] and b["x"] + b["width"] <= frame["x"] + frame["width"]
+        assert frame["y"] <= b["y"] and b["y"] + b["height"] <= frame["y"] + frame["height"]
+    assert not page.errors

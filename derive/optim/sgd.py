@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
 from .base import GRADIENT, RATE, STEP, THETA, UpdateRule, decayed
@@ -56,6 +57,7 @@ class SGD(UpdateRule):
             return theta - self.rate * g, {}
         t = state.get("step", 0) + 1
         # torch: the buffer is a copy of the first gradient, then mu b + (1 - dampening) g
-        buffer = g.copy() if t == 1 else self.momentum * state["buf"] + (1 - self.dampening) * g
+        first = g.copy() if isinstance(g, np.ndarray) else g  # a scalar (float, Rational) is immutable: no copy
+        buffer = first if t == 1 else self.momentum * state["buf"] + (1 - self.dampening) * g
         direction = g + self.momentum * buffer if self.nesterov else buffer
         return theta - self.rate * direction, {"step": t, "buf": buffer}

@@ -229,6 +229,7 @@ def documents(derivation, asked, fmt: str, variant: int = 1, seed: int = 0, kit=
               significant_digits: int = 3) -> tuple[str, dict, dict]:
     """(exercise sheet, {file name: SVG} of its figures (Markdown), {file name: text} of the worked solution)."""
     from ..exercises import quantity_tex, short_name
+    from ..step_numbers import steps_note
     from ..derive.grading import Tolerance
     from ..pipeline import RenderOptions, documents as worked_documents
     from ..render.context import Context
@@ -257,7 +258,8 @@ def documents(derivation, asked, fmt: str, variant: int = 1, seed: int = 0, kit=
                    "quantities of section 2 by hand, with learning rate ", M(ctx.num(ctx.number(spec.learning_rate))), ".")
     values = dict(title=spec.title, summary=summary, given=given, questions=rows, answers_file="answers.toml",
                   precision=Tolerance(significant_digits=significant_digits).policy_text(),
-                  source=spec.name.rsplit("-v", 1)[0], variant=variant, seed=seed, figures=figures)
+                  source=spec.name.rsplit("-v", 1)[0], variant=variant, seed=seed, figures=figures,
+                  steps_note=steps_note(spec, asked))
     env, inlined = kit or (environment(fmt), None)
     if fmt == "html":
         from ..render.html import assets

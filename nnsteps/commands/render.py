@@ -7,7 +7,8 @@ output/ is the user's: the golden files the tests compare against live in tests/
 
     nnsteps render --all-examples -o tests/golden/
 
-which renders every built-in example (`nnsteps examples`) with the default options; tests/test_golden.py
+which renders every built-in example (`nnsteps examples`) with the default options (and an example's own,
+e.g. descent's --compare: nnsteps/examples/__init__.py); tests/test_golden.py
 renders into a temporary folder and compares that with them byte for byte.
 """
 
@@ -67,7 +68,7 @@ def add_parser(subparsers):
 
 def run(args) -> int:
     from ..derive.errors import SpecError
-    from ..pipeline import RenderOptions, check_output_folder, publish, render_files
+    from ..pipeline import RenderOptions, check_output_folder, example_options, publish, render_files
     from ..spec import builtin_names, load_spec
     from . import check_digits, limits_of
 
@@ -90,7 +91,7 @@ def run(args) -> int:
 
             files.update(practice_files(load_spec(source, limits)))
             continue
-        files.update(render_files(load_spec(source, limits), options))
+        files.update(render_files(load_spec(source, limits), example_options(source, options)))
     for path in publish(Path(args.output), files):
         print(path)
     return 0
