@@ -63,7 +63,7 @@ class QuantityValue:
 
 def _quantity(derivation: Derivation, name: str) -> QuantityValue:
     """The value of a quantity name ("z1[2]", "dW3[2,1]", "J") with its symbol, for display."""
-    from .exercises import quantity_tex
+    from .quantity_tex import quantity_tex
 
     ctx = _context(derivation)
     q = parse_quantity(name, derivation.spec)

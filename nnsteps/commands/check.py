@@ -222,7 +222,7 @@ def _through_special_layers(spec, q) -> bool:
 
 
 def _given_step(ctx, q) -> tuple:
-    from ..exercises import quantity_tex
+    from ..quantity_tex import quantity_tex
     from ..render.records import Math, Paragraph, text
 
     symbol, words = quantity_tex(ctx, q)
@@ -235,7 +235,7 @@ def write_report(derivation, result, path: str, fmt: str, answers_name: str, dig
     """The report: every answer with its verdict, then the correct worked step of each wrong one."""
     from pathlib import Path
 
-    from ..exercises import quantity_tex
+    from ..quantity_tex import quantity_tex
     from ..files import write_output
     from ..render.context import Context
     from ..render.environment import environment

@@ -228,7 +228,8 @@ def build_variant(job, kit=None) -> "VariantRecord":
 def documents(derivation, asked, fmt: str, variant: int = 1, seed: int = 0, kit=None,
               significant_digits: int = 3) -> tuple[str, dict, dict]:
     """(exercise sheet, {file name: SVG} of its figures (Markdown), {file name: text} of the worked solution)."""
-    from ..exercises import quantity_tex, short_name
+    from ..exercises import short_name
+    from ..quantity_tex import quantity_tex
     from ..step_numbers import steps_note
     from ..derive.grading import Tolerance
     from ..pipeline import RenderOptions, documents as worked_documents

@@ -99,7 +99,8 @@ def _fraction(derivation, q):
 
 def variant_item(derivation, asked, digits: int, variant: int) -> dict:
     """Everything the platform exports need of one variant, as plain data (picklable, JSON-able)."""
-    from ..exercises import quantity_tex, short_name
+    from ..exercises import short_name
+    from ..quantity_tex import quantity_tex
     from ..render.context import Context
     from ..render.diagram import network_svg
     from .graph import canonical, step_graph

@@ -12,7 +12,7 @@ from .numbers import number_text
 
 def _symbol_tex(ctx, name: str) -> str:
     from ..derive.names import parse_quantity
-    from ..exercises import quantity_tex
+    from ..quantity_tex import quantity_tex
 
     q = parse_quantity(name, ctx.spec)
     symbol, _ = quantity_tex(ctx, q)
