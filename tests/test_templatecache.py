@@ -45,8 +45,11 @@ def test_packaged_documents_are_the_same_from_the_cache(cache_dir):
     from nnsteps.render.steps import worked_example
     from nnsteps.spec import load_spec
 
-    example = worked_example(derive(load_spec("chain")), "tutorial", None)
-    names = {"diagram": "chain-diagram.svg"}
+    from nnsteps.pipeline import _figures
+
+    derivation = derive(load_spec("chain"))
+    example = worked_example(derivation, "tutorial", None)
+    names = {name: f"chain-{name}.svg" for name in _figures(derivation, example, "tutorial")["svg"]}  # paths too
     texts = []
     for run in range(2):
         env = _build("md", None)
