@@ -89,6 +89,7 @@ def _product(a: sp.Expr, b: sp.Expr) -> sp.Expr:
     return a * b
 
 
+_PATHS = Memo(4096)  # by (structure, layer, i, j): a path is a tuple of symbolic factors
 _OUTPUT_DELTAS = Memo(512)  # by (structure, k): a simplified delta holds no number
 
 
@@ -230,6 +231,11 @@ class Backprop:
 
     def paths(self, layer: int, i: int | None, j: int) -> list[Path]:
         """Every chain-rule path from J back to w^(l)_{i,j} (or b^(l)_j when i is None)."""
+        # the paths hold symbols only: specs of one structure (exercise variants) share them
+        key = (structure(self.net.spec), layer, i, j)
+        return list(_PATHS.get(key, lambda: tuple(self._paths(layer, i, j))))
+
+    def _paths(self, layer: int, i: int | None, j: int) -> list[Path]:
         net, L = self.net, self.net.L
         parameter = net.b(layer, j) if i is None else net.w(layer, i, j)
         widths = [range(1, net.spec.layers[l] + 1) for l in range(layer + 1, L + 1)]

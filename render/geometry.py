@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple, Optional
 
 COMPACT_LIMIT = 12  # a layer wider than this is drawn as 1, 2, 3, ..., n
@@ -65,7 +66,11 @@ def _overlap(a, b) -> bool:
 
 def layout(widths) -> Layout:
     """Geometry shared by SVG and TikZ: layer l at x = x0 + l*G, slots centred vertically at pitch P."""
-    widths = tuple(int(n) for n in widths)
+    return _layout(tuple(int(n) for n in widths))
+
+
+@lru_cache(maxsize=64)  # the main diagram and every path figure of a network share one (immutable) layout
+def _layout(widths: tuple[int, ...]) -> Layout:
     depth = len(widths) - 1
     compact = max(widths) > COMPACT_LIMIT
     labelled = not compact and all(a * b <= WEIGHT_LABEL_LIMIT for a, b in zip(widths, widths[1:]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Widths in em of Computer Modern at the text size (a digit is 0.5 em). A binary operator carries its medium spaces
 # (2 x 4/18 em), a relation its thick spaces (2 x 5/18 em); in a sub- or superscript everything is 0.7 as wide and
@@ -136,6 +137,11 @@ def _binary(tokens: list[str], i: int) -> bool:
 
 def width(latex: str) -> float:
     """An estimate, in em of the text font, of how wide LaTeX (or KaTeX) sets a formula in display style."""
+    return _width(str(latex))
+
+
+@lru_cache(maxsize=8192)  # a document measures the same formula for each format, and variants share most of them
+def _width(latex: str) -> float:
     return _measure(_TOKEN.findall(latex), 1.0)
 
 

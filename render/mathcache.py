@@ -44,7 +44,7 @@ def _key(latex: str, display: bool, filled: bool) -> str:
 
 class FormulaCache:
     """`key` (versions) -> one JSON file of {"d|latex", "i|latex", "fd|latex" or "fi|latex": MathML}; read once,
-    written when it grew."""
+    written when KaTeX typeset something new."""
 
     def __init__(self, key: str):
         base = folder()
@@ -72,7 +72,9 @@ class FormulaCache:
         if self.entries is None:
             self.entries = self._read()
         self.entries[_key(latex, display, filled)] = markup
-        self.added += 1
+        # only a KaTeX run is worth a write: a formula filled in from its shape is cheap to make again, and
+        # exercise variants make new ones by the hundred (they are written along when a KaTeX run is)
+        self.added += not filled
 
     def save(self) -> None:
         """Write the entries (with any another process saved meanwhile) atomically; errors are ignored."""

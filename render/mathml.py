@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import re
 import threading
@@ -203,9 +204,25 @@ def mathml(latex: str, display: bool = False) -> str:
     return filled
 
 
+_DEFERRED = []  # non-empty while a batch of documents saves the cache once, at its end
+
+
 def save_cache() -> None:
-    """Keep the formulas typeset so far for the next run (also done at exit)."""
-    _cache().save()
+    """Keep the formulas typeset so far for the next run (also done at exit); inside `one_save()`, at its end."""
+    if not _DEFERRED:
+        _cache().save()
+
+
+@contextlib.contextmanager
+def one_save():
+    """Documents rendered in a batch (a worker's exercise variants) write the formula cache once, at the end:
+    a write is the whole file, and the file is megabytes."""
+    _DEFERRED.append(True)
+    try:
+        yield
+    finally:
+        _DEFERRED.pop()
+        save_cache()
 
 
 def inline_math(latex) -> Markup:

@@ -173,10 +173,12 @@ def build_chunk(jobs) -> list:
     """In a worker: several variants sharing one template environment for the exercise sheets."""
     from ..render.environment import environment
     from ..render.html import assets
+    from ..render.mathml import one_save
 
     fmt = jobs[0].format
     kit = (environment(fmt), assets("", SHARED_ASSETS) if fmt == "html" else None)
-    return [build_variant(job, kit) for job in jobs]
+    with one_save():  # the typeset formulas of the whole chunk kept in one write
+        return [build_variant(job, kit) for job in jobs]
 
 
 def build_variant(job, kit=None) -> "VariantRecord":
