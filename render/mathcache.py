@@ -43,8 +43,8 @@ def _key(latex: str, display: bool, filled: bool) -> str:
 
 
 class FormulaCache:
-    """`key` (versions) -> one JSON file of {"d|latex", "i|latex", "fd|latex" or "fi|latex": MathML}; read once,
-    written when KaTeX typeset something new."""
+    """`key` (versions) -> one JSON file of {"d|latex" or "i|latex": MathML}, read once, written when KaTeX typeset
+    something new; in memory also {"fd|latex" or "fi|latex": MathML}, filled in from the formula's shape."""
 
     def __init__(self, key: str):
         base = folder()
@@ -72,15 +72,16 @@ class FormulaCache:
         if self.entries is None:
             self.entries = self._read()
         self.entries[_key(latex, display, filled)] = markup
-        # only a KaTeX run is worth a write: a formula filled in from its shape is cheap to make again, and
-        # exercise variants make new ones by the hundred (they are written along when a KaTeX run is)
+        # only a KaTeX run is worth a write: a formula filled in from its shape is kept for this process only
         self.added += not filled
 
     def save(self) -> None:
         """Write the entries (with any another process saved meanwhile) atomically; errors are ignored."""
         if self.path is None or not self.added:
             return
-        merged = {**self._read(), **(self.entries or {})}
+        # what KaTeX typeset; a formula filled in from its shape's is made again in microseconds, and exercise
+        # variants would fill the file with them
+        merged = {k: v for k, v in {**self._read(), **(self.entries or {})}.items() if not k.startswith("f")}
         if len(merged) > MAX_ENTRIES:
             merged = dict(list(merged.items())[-MAX_ENTRIES:])
         try:
