@@ -122,16 +122,27 @@ def _write(folder: Path, files: dict) -> None:
         path.write_bytes(text.encode("utf-8", "surrogateescape"))
 
 
+# Linux keeps a process's peak memory across fork and exec: a child forked from this test process (which may
+# have grown to hundreds of MB, e.g. after torch tests in the same xdist worker) starts with its parent's peak.
+# A small launcher, started first, forks nnsteps from its own small memory and reports the child's peak (KB).
+LAUNCHER = "\n".join([
+    "import os, sys",
+    "pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ)",
+    "_, status, usage = os.wait4(pid, 0)",
+    "with open(sys.argv[1], 'w') as peak:",
+    "    peak.write(str(usage.ru_maxrss))",
+    "sys.exit(os.waitstatus_to_exitcode(status))",
+])
+
+
 def run_measured(args: list[str], cwd: Path) -> tuple[int, str, float, float]:
     """(exit code, stderr, wall seconds, max resident MB) of `python -m nnsteps ARGS` in a fresh process."""
+    peak = cwd.parent / f"{cwd.name}.peak-kb"  # beside the folder: the folder holds only what nnsteps wrote
     start = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "nnsteps", *args], cwd=cwd, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE, env={**os.environ, "PYTHONWARNINGS": "default"})
-    stderr = child.stderr.read().decode("utf-8", "replace")
-    _, status, usage = os.wait4(child.pid, 0)  # the child's own peak memory (ru_maxrss in KB on Linux)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    child.stderr.close()
-    return child.returncode, stderr, time.perf_counter() - start, usage.ru_maxrss / 1024
+    child = subprocess.run([sys.executable, "-c", LAUNCHER, str(peak), sys.executable, "-m", "nnsteps", *args], cwd=cwd,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "PYTHONWARNINGS": "default"})
+    seconds = time.perf_counter() - start
+    return child.returncode, child.stderr.decode("utf-8", "replace"), seconds, int(peak.read_text()) / 1024
 
 
 @pytest.mark.timing  # wall time asserted: no other test runs meanwhile (tests/conftest.py)
