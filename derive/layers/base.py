@@ -17,12 +17,13 @@ A run provides:
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
-class Layer:
+class Layer(ABC):
     """One step of the network: forward from its input to its output, backward from dJ/d(output) to dJ/d(input)."""
 
     kind: ClassVar[str] = ""
@@ -32,9 +33,10 @@ class Layer:
         """The names of the row's trained parameters ("W2", "b2"); none by default."""
         return ()
 
+    @abstractmethod
     def forward(self, run, inputs: Any) -> Any:
-        raise NotImplementedError
+        """Records the row's forward quantities and returns its output (the next row's input)."""
 
+    @abstractmethod
     def backward(self, run, upstream: Any) -> Any:
         """Records the row's backward quantities and returns dJ/d(its input), or None below layer 1."""
-        raise NotImplementedError
